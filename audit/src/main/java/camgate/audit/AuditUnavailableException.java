@@ -1,0 +1,15 @@
+package camgate.audit;
+
+/**
+ * The log cannot make an entry durable (database closed, disk full, writer failed). Unchecked: the
+ * gateway turns it into 503 and serves nothing. Once thrown, the log stays unavailable until reopened.
+ */
+public class AuditUnavailableException extends RuntimeException {
+  public AuditUnavailableException(String message, Throwable cause) {
+    super(message, cause);
+  }
+
+  public AuditUnavailableException(String message) {
+    super(message);
+  }
+}

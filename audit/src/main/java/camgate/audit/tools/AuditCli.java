@@ -1,0 +1,105 @@
+package camgate.audit.tools;
+
+import camgate.audit.BundleVerifier;
+import camgate.audit.Verdict;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@code ./camgate audit verify DIR}, {@code ./camgate audit report DIR [OUT]} and {@code ./camgate bench audit}.
+ *
+ * <p>Exit codes: 0 valid / done; 1 the bundle is invalid (tampered); 2 usage error or unreadable input.
+ */
+public final class AuditCli {
+  static final int OK = 0;
+  static final int INVALID = 1;
+  static final int USAGE = 2;
+
+  private AuditCli() {
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err));
+  }
+
+  /** Runs one subcommand; returns the exit code (testable without exiting the JVM). */
+  static int run(String[] args, PrintStream out, PrintStream err) {
+    if (args.length == 0) {
+      return usage(err, "no subcommand given");
+    }
+    List<String> rest = new ArrayList<>(Arrays.asList(args).subList(1, args.length));
+    try {
+      return switch (args[0]) {
+        case "verify" -> verify(rest, out, err);
+        case "report" -> report(rest, out, err);
+        case "bench" -> AuditBench.run(rest, out, err);
+        case "-h", "--help", "help" -> {
+          usageText(out);
+          yield OK;
+        }
+        default -> usage(err, "unknown subcommand '" + args[0] + "'");
+      };
+    } catch (IOException e) {
+      err.println("error: " + e.getMessage());
+      return USAGE;
+    }
+  }
+
+  private static int verify(List<String> args, PrintStream out, PrintStream err) {
+    String fingerprint = null;
+    List<String> positional = new ArrayList<>();
+    for (int i = 0; i < args.size(); i++) {
+      if (args.get(i).equals("--key-fingerprint") && i + 1 < args.size()) {
+        fingerprint = args.get(++i);
+      } else {
+        positional.add(args.get(i));
+      }
+    }
+    if (positional.size() != 1) {
+      return usage(err, "verify takes one bundle directory, found " + positional);
+    }
+    Verdict verdict = BundleVerifier.verify(Path.of(positional.get(0)), fingerprint);
+    if (verdict.valid()) {
+      out.println(verdict.summary());
+      return OK;
+    }
+    err.println(verdict.summary());
+    return verdict.problem().kind() == Verdict.Kind.BUNDLE ? USAGE : INVALID;
+  }
+
+  private static int report(List<String> args, PrintStream out, PrintStream err) throws IOException {
+    if (args.isEmpty() || args.size() > 2) {
+      return usage(err, "report takes a bundle directory and an optional output directory, found " + args);
+    }
+    Path dir = Path.of(args.get(0));
+    Verdict verdict = BundleVerifier.verify(dir);
+    if (!verdict.valid()) {
+      err.println(verdict.summary());
+      err.println("refusing to build a register from a bundle that does not verify");
+      return verdict.problem().kind() == Verdict.Kind.BUNDLE ? USAGE : INVALID;
+    }
+    Path outDir = args.size() == 2 ? Path.of(args.get(1)) : dir.resolve("report");
+    AccessRegister.Written written = AccessRegister.write(dir, outDir);
+    out.println("register of " + written.rows() + " rows (" + verdict.summary() + ")");
+    out.println("csv:  " + written.csv());
+    out.println("html: " + written.html());
+    return OK;
+  }
+
+  private static int usage(PrintStream err, String problem) {
+    err.println("error: " + problem);
+    usageText(err);
+    return USAGE;
+  }
+
+  private static void usageText(PrintStream s) {
+    s.println("usage:");
+    s.println("  audit verify DIR [--key-fingerprint SHA256:<hex>]   verify an export bundle offline; exit 0 only when valid");
+    s.println("  audit report DIR [OUT]                              access register (CSV + HTML) of a verified bundle");
+    s.println("  audit bench [--quick]                               append, checkpoint, proof and verify figures");
+  }
+}

@@ -1,0 +1,151 @@
+package camgate.gateway;
+
+import camgate.redaction.RedactionStyle;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The gateway's effective configuration, read from one JSON file and checked before anything starts.
+ *
+ * @param opaUrl           an external OPA to ask; empty means the gateway runs and supervises its own
+ * @param policyRoots      the folders OPA loads (Rego packages and their data) when the gateway runs it
+ * @param decisionTimeout  how long a policy decision may take before it counts as a deny
+ * @param recheckInterval  how often a running stream's access is decided again
+ * @param raw              the configuration as read, minus secrets: what the configuration guard sees
+ */
+public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path opaBinary, List<Path> policyRoots,
+                            Duration decisionTimeout, Duration recheckInterval, Path auditDirectory, String auditOrigin,
+                            Path modelsDirectory, RedactionStyle redactionStyle, Duration detectionDeadline,
+                            List<CameraConfig> cameras, ApiKeys apiKeys, JsonObject raw) {
+
+  public GatewayConfig {
+    cameras = List.copyOf(cameras);
+    policyRoots = List.copyOf(policyRoots);
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("http.port " + port + " is not a TCP port (0-65535; 0 picks a free one)");
+    }
+  }
+
+  /** Reads and checks a configuration file; relative paths in it are taken from {@code base}. */
+  public static GatewayConfig load(Path file, Path base) throws IOException {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (IOException e) {
+      throw new IOException("cannot read configuration " + file + ": " + e.getMessage()
+          + "; pass an existing file with --config, or run './camgate demo'", e);
+    }
+    try {
+      return fromJson(new JsonObject(text), base);
+    } catch (DecodeException e) {
+      throw new IllegalArgumentException("configuration " + file + " is not valid JSON: " + e.getMessage());
+    }
+  }
+
+  /** Builds a configuration from its JSON form; relative paths are taken from {@code base}. */
+  public static GatewayConfig fromJson(JsonObject json, Path base) {
+    JsonObject http = json.getJsonObject("http", new JsonObject());
+    JsonObject opa = json.getJsonObject("opa", new JsonObject());
+    JsonObject audit = json.getJsonObject("audit", new JsonObject());
+    JsonObject redaction = json.getJsonObject("redaction", new JsonObject());
+
+    List<CameraConfig> cameras = new ArrayList<>();
+    Set<String> ids = new HashSet<>();
+    for (Object o : json.getJsonArray("cameras", new JsonArray())) {
+      CameraConfig camera = CameraConfig.fromJson((JsonObject) o);
+      if (!ids.add(camera.id())) {
+        throw new IllegalArgumentException("camera id '" + camera.id() + "' appears twice in the configuration");
+      }
+      if (camera.isFile()) {
+        camera = new CameraConfig(camera.id(), resolve(base, camera.url()).toString(), camera.zone(), camera.loop());
+      }
+      cameras.add(camera);
+    }
+
+    Map<String, Subject> keys = new HashMap<>();
+    for (Object o : json.getJsonArray("api_keys", new JsonArray())) {
+      JsonObject entry = (JsonObject) o;
+      String hash = entry.getString("key_sha256");
+      if (hash == null || !hash.matches("[0-9a-f]{64}")) {
+        throw new IllegalArgumentException("api_keys entry needs \"key_sha256\" as 64 lower-case hex digits, found '"
+            + hash + "'; compute it with: printf %s KEY | sha256sum");
+      }
+      keys.put(hash, Subject.fromJson(entry.getJsonObject("subject")));
+    }
+
+    String opaUrl = opa.getString("url");
+    List<Path> roots = opa.getJsonArray("policies", new JsonArray().add("policies/camgate").add("policies/data"))
+        .stream().map(p -> resolve(base, String.valueOf(p))).toList();
+    String opaBinary = opa.getString("binary", System.getenv().getOrDefault("CAMGATE_OPA", ".camgate/bin/opa"));
+    String models = redaction.getString("models", System.getenv().getOrDefault("CAMGATE_MODELS", ".camgate/models"));
+
+    JsonObject raw = json.copy();
+    raw.remove("api_keys");  // secrets never reach policies or logs
+    return new GatewayConfig(
+        http.getString("host", "127.0.0.1"),
+        http.getInteger("port", 8080),
+        Optional.ofNullable(opaUrl).map(URI::create),
+        resolve(base, opaBinary),
+        roots,
+        Duration.ofMillis(opa.getLong("timeout_ms", 1000L)),
+        Duration.ofMillis(opa.getLong("recheck_ms", 30_000L)),
+        resolve(base, audit.getString("dir", ".camgate/data/audit")),
+        audit.getString("origin", "camgate.local/audit"),
+        resolve(base, models),
+        RedactionStyle.valueOf(redaction.getString("style", "pixelate").toUpperCase()),
+        Duration.ofMillis(redaction.getLong("deadline_ms", 400L)),
+        cameras,
+        new ApiKeys(keys),
+        raw);
+  }
+
+  /**
+   * True when the gateway's own OPA loads the policy as signed bundles the gateway serves (the DPO's
+   * publish workflow); {@code opa.signed_bundles: false} makes it load the policy folders directly.
+   * Always false with an external OPA ({@code opa.url}).
+   */
+  public boolean signedBundles() {
+    return opaUrl.isEmpty() && raw.getJsonObject("opa", new JsonObject()).getBoolean("signed_bundles", true);
+  }
+
+  /** How long a publication waits for OPA to report the new revision active ({@code opa.activation_timeout_ms}). */
+  public Duration policyActivationTimeout() {
+    return Duration.ofMillis(raw.getJsonObject("opa", new JsonObject()).getLong("activation_timeout_ms", 20_000L));
+  }
+
+  /** The configuration as the policy guard reads it (camgate.config.violations). */
+  public JsonObject policyView() {
+    JsonObject view = new JsonObject();
+    view.put("cameras", new JsonArray(cameras.stream().map(CameraConfig::toPolicyJson).toList()));
+    view.put("modules", raw.getJsonArray("modules", new JsonArray()
+        .add(new JsonObject().put("name", "redaction")
+            .put("capabilities", new JsonArray().add("face_detection").add("plate_detection").add("redaction")))));
+    view.put("destinations", raw.getJsonArray("destinations", new JsonArray()));
+    view.put("consumers", raw.getJsonArray("consumers", new JsonArray()));
+    view.put("retention", raw.getJsonObject("retention", new JsonObject().put("snapshots_days", 30).put("exports_days", 30)));
+    return view;
+  }
+
+  public Optional<CameraConfig> camera(String id) {
+    return cameras.stream().filter(c -> c.id().equals(id)).findFirst();
+  }
+
+  private static Path resolve(Path base, String path) {
+    Path p = Path.of(path);
+    return p.isAbsolute() ? p : base.resolve(p).normalize();
+  }
+}

@@ -1,0 +1,123 @@
+package camgate.gateway;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Command line entry: {@code --config FILE} runs the gateway on a configuration file,
+ * {@code --demo} on the embedded demo configuration (file cameras, demo API keys).
+ */
+public final class Main {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+  /** Demo-only keys, printed at start so a person can open the stream; never use them elsewhere. */
+  static final String DEMO_OPERATOR_KEY = "demo-operator-centre-ville";
+  static final String DEMO_GARE_KEY = "demo-operator-gare";
+  static final String DEMO_AUDITOR_KEY = "demo-auditor";
+
+  private Main() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    Path root = Gateway.defaultRoot();
+    GatewayConfig config;
+    boolean demo = false;
+    Integer port = null;
+    Path configFile = null;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--demo" -> demo = true;
+        case "--config" -> configFile = Path.of(args[++i]);
+        case "--port" -> port = Integer.parseInt(args[++i]);
+        default -> {
+          System.err.println("unknown argument '" + args[i] + "'; usage: Main (--demo | --config FILE) [--port N]");
+          System.exit(2);
+        }
+      }
+    }
+    try {
+      if (demo) {
+        JsonObject json = demoConfig();
+        if (port != null) {
+          json.getJsonObject("http").put("port", port);
+        }
+        config = GatewayConfig.fromJson(json, root);
+      } else if (configFile != null) {
+        config = GatewayConfig.load(configFile, configFile.toAbsolutePath().getParent());
+      } else {
+        System.err.println("usage: Main (--demo | --config FILE) [--port N]");
+        System.exit(2);
+        return;
+      }
+    } catch (IOException | IllegalArgumentException e) {
+      System.err.println("camgate: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+
+    Vertx vertx = Vertx.vertx();
+    Gateway gateway;
+    try {
+      gateway = Gateway.start(vertx, config, Clock.systemDefaultZone()).await(120, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      System.err.println("camgate: the gateway did not start: " + e.getMessage());
+      vertx.close().await(10, TimeUnit.SECONDS);
+      System.exit(1);
+      return;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      LOG.info("stopping: final checkpoint, cameras, OPA");
+      try {
+        gateway.stop().await(20, TimeUnit.SECONDS);
+        vertx.close().await(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        LOG.error("unclean stop: {}", e.toString());
+      }
+      stopped.countDown();
+    }, "camgate-shutdown"));
+
+    String base = gateway.url().toString();
+    System.out.println();
+    System.out.println("camgate is running at " + base);
+    System.out.println("  policy engine (OPA): " + gateway.opaUrl() + "   policy version " + gateway.policyVersion());
+    System.out.println("  audit signing key fingerprint: " + gateway.auditLog().keyFingerprint());
+    System.out.println("  health:  " + base + "/health");
+    if (demo) {
+      String q = "?key=" + DEMO_OPERATOR_KEY + "&purpose=securite-voie-publique";
+      System.out.println();
+      System.out.println("Open in a browser (demo operator agent-042, zone centre-ville):");
+      for (CameraConfig c : config.cameras()) {
+        System.out.println("  " + c.id() + " live, redacted:  " + base + "/cameras/" + c.id() + "/stream.mjpg" + q);
+      }
+      System.out.println("  snapshot:              " + base + "/cameras/cam-demo/snapshot.jpg" + q);
+      System.out.println("  cameras you may see:   " + base + "/cameras?key=" + DEMO_OPERATOR_KEY);
+      System.out.println("  denied (other zone):   " + base + "/cameras/cam-demo/stream.mjpg?key=" + DEMO_GARE_KEY
+          + "&purpose=securite-voie-publique");
+      System.out.println("  audit checkpoint:      " + base + "/audit/checkpoints/latest?key=" + DEMO_AUDITOR_KEY);
+      System.out.println("Demo keys are for this demo only. Ctrl-C stops the gateway and its OPA.");
+    }
+    stopped.await();
+  }
+
+  static JsonObject demoConfig() throws IOException {
+    try (InputStream in = Main.class.getResourceAsStream("/demo-config.json")) {
+      String text = new String(in.readAllBytes(), StandardCharsets.UTF_8)
+          .replace("DEMO_OPERATOR_HASH", ApiKeys.hash(DEMO_OPERATOR_KEY))
+          .replace("DEMO_GARE_HASH", ApiKeys.hash(DEMO_GARE_KEY))
+          .replace("DEMO_AUDITOR_HASH", ApiKeys.hash(DEMO_AUDITOR_KEY));
+      return new JsonObject(text);
+    }
+  }
+}

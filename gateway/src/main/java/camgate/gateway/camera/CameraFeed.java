@@ -1,0 +1,255 @@
+package camgate.gateway.camera;
+
+import camgate.gateway.CameraConfig;
+import camgate.redaction.PrivacyMask;
+import camgate.redaction.ProcessedFrame;
+import camgate.redaction.RedactionPipeline;
+import org.bytedeco.ffmpeg.global.avutil;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.Frame;
+import org.bytedeco.javacv.OpenCVFrameConverter;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The ingest worker of one camera: reads frames on its own thread, redacts them, encodes each once
+ * and publishes it to the camera's hubs; reconnects with backoff when the camera drops.
+ *
+ * <p>Nothing leaves before privacy masks are known: until {@link #updateMasks} has been called once,
+ * the feed reads and discards frames. Detection failures are handled by the pipeline's fail-safe.
+ */
+public final class CameraFeed implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CameraFeed.class);
+  private static final Duration MIN_BACKOFF = Duration.ofMillis(500);
+  private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
+  /** Behind real time by more than this, a live frame is read but not processed, to catch up. */
+  private static final long MAX_LAG_MICROS = 300_000;
+
+  static {
+    avutil.av_log_set_level(avutil.AV_LOG_ERROR);
+  }
+
+  private final CameraConfig camera;
+  private final RedactionPipeline pipeline;
+  private final FrameHub redacted = new FrameHub();
+  private final FrameHub masksOnly = new FrameHub();
+  private final Clock clock;
+  private final AtomicBoolean running = new AtomicBoolean();
+  private final AtomicBoolean masksKnown = new AtomicBoolean();
+  private final AtomicReference<CameraStatus> status;
+  private final AtomicLong frames = new AtomicLong();
+  private final AtomicLong failSafeFrames = new AtomicLong();
+  private final int jpegQuality;
+  private volatile double fps;
+  private Thread worker;
+
+  public CameraFeed(CameraConfig camera, RedactionPipeline pipeline, Clock clock, int jpegQuality) {
+    this.camera = camera;
+    this.pipeline = pipeline;
+    this.clock = clock;
+    this.jpegQuality = jpegQuality;
+    this.status = new AtomicReference<>(new CameraStatus(CameraStatus.State.CONNECTING, clock.instant(),
+        "starting", 0, 0, 0));
+  }
+
+  public CameraConfig camera() {
+    return camera;
+  }
+
+  /** The fully redacted view (faces, plates, dwellings). */
+  public FrameHub redactedHub() {
+    return redacted;
+  }
+
+  /** The view with only the dwelling masks, for a legally authorised raw access. */
+  public FrameHub masksOnlyHub() {
+    return masksOnly;
+  }
+
+  public CameraStatus status() {
+    return status.get();
+  }
+
+  /** Sets the camera's privacy masks (from policy data); the first call lets frames out. */
+  public void updateMasks(List<PrivacyMask> masks) {
+    pipeline.updateMasks(masks);
+    masksKnown.set(true);
+  }
+
+  public boolean masksKnown() {
+    return masksKnown.get();
+  }
+
+  public void start() {
+    if (!running.compareAndSet(false, true)) {
+      return;
+    }
+    worker = new Thread(this::run, "ingest-" + camera.id());
+    worker.setDaemon(true);
+    worker.start();
+  }
+
+  private void run() {
+    Duration backoff = MIN_BACKOFF;
+    while (running.get()) {
+      setStatus(CameraStatus.State.CONNECTING, "opening " + describe());
+      try (FFmpegFrameGrabber grabber = open(); OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat();
+           JpegEncoder encoder = new JpegEncoder(jpegQuality)) {
+        setStatus(CameraStatus.State.LIVE, "streaming");
+        backoff = MIN_BACKOFF;
+        pump(grabber, converter, encoder);
+      } catch (Exception e) {
+        if (!running.get()) {
+          break;
+        }
+        String why = e.getMessage() == null ? e.toString() : e.getMessage();
+        LOG.warn("camera {} down: {}; retrying in {} ms", camera.id(), why, backoff.toMillis());
+        setStatus(CameraStatus.State.DOWN, why + "; retrying in " + backoff.toMillis() + " ms");
+        sleep(backoff);
+        backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+      }
+    }
+    setStatus(CameraStatus.State.STOPPED, "stopped");
+  }
+
+  private FFmpegFrameGrabber open() throws org.bytedeco.javacv.FrameGrabber.Exception {
+    FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(camera.url());
+    if (camera.url().startsWith("rtsp")) {
+      grabber.setOption("rtsp_transport", "tcp");
+      grabber.setOption("timeout", "5000000");      // socket I/O timeout, microseconds
+    } else if (camera.url().startsWith("http")) {
+      grabber.setOption("rw_timeout", "5000000");
+    }
+    grabber.setTimeout(5000);                        // JavaCV's own interrupt deadline, milliseconds
+    grabber.setPixelFormat(avutil.AV_PIX_FMT_BGR24);
+    try {
+      grabber.start();
+    } catch (FFmpegFrameGrabber.Exception e) {
+      grabber.close();
+      throw new FFmpegFrameGrabber.Exception("cannot open camera " + camera.id() + " at " + describe() + ": "
+          + e.getMessage());
+    }
+    if (grabber.getImageWidth() <= 0 || grabber.getImageHeight() <= 0) {
+      grabber.close();
+      throw new FFmpegFrameGrabber.Exception("camera " + camera.id() + " at " + describe()
+          + " has no video stream");
+    }
+    return grabber;
+  }
+
+  private void pump(FFmpegFrameGrabber grabber, OpenCVFrameConverter.ToMat converter, JpegEncoder encoder)
+      throws Exception {
+    long startNanos = System.nanoTime();
+    long firstTimestamp = -1;
+    long windowStart = System.nanoTime();
+    long windowFrames = 0;
+    double frameRate = grabber.getFrameRate() > 0 && grabber.getFrameRate() < 121 ? grabber.getFrameRate() : 25;
+    long fileFrame = 0;
+    while (running.get()) {
+      Frame frame = grabber.grabImage();
+      if (frame == null) {
+        if (camera.isFile() && camera.loop()) {
+          grabber.setTimestamp(0);
+          continue;
+        }
+        throw new IllegalStateException("stream of camera " + camera.id() + " ended");
+      }
+      long elapsedMicros = (System.nanoTime() - startNanos) / 1000;
+      if (camera.isFile()) {
+        // A file is played like a camera: one frame per frame interval, never faster.
+        long due = (long) (fileFrame++ * 1_000_000 / frameRate);
+        if (due > elapsedMicros) {
+          sleep(Duration.ofNanos((due - elapsedMicros) * 1000));
+        } else if (elapsedMicros - due > MAX_LAG_MICROS) {
+          continue;
+        }
+      } else {
+        long ts = grabber.getTimestamp();
+        if (firstTimestamp < 0) {
+          firstTimestamp = ts;
+        }
+        if (elapsedMicros - (ts - firstTimestamp) > MAX_LAG_MICROS && (ts - firstTimestamp) > 0) {
+          continue;  // behind the camera: skip processing this one to catch up
+        }
+      }
+      if (!masksKnown.get()) {
+        continue;
+      }
+      Mat mat = converter.convert(frame);
+      if (mat == null || mat.empty()) {
+        continue;
+      }
+      boolean wantMasksOnly = masksOnly.consumers() > 0;
+      try (ProcessedFrame processed = pipeline.process(mat, wantMasksOnly)) {
+        long seq = frames.incrementAndGet();
+        boolean failSafe = processed.report().failSafe();
+        if (failSafe) {
+          failSafeFrames.incrementAndGet();
+        }
+        Instant now = clock.instant();
+        redacted.publish(new EncodedFrame(seq, now, encoder.encode(processed.redacted()), failSafe));
+        if (wantMasksOnly && processed.masksOnly() != null) {
+          masksOnly.publish(new EncodedFrame(seq, now, encoder.encode(processed.masksOnly()), false));
+        }
+      }
+      windowFrames++;
+      long windowNanos = System.nanoTime() - windowStart;
+      if (windowNanos > 2_000_000_000L) {
+        fps = windowFrames * 1e9 / windowNanos;
+        windowFrames = 0;
+        windowStart = System.nanoTime();
+        CameraStatus s = status.get();
+        status.set(new CameraStatus(s.state(), s.since(), s.detail(), frames.get(), failSafeFrames.get(), fps));
+      }
+    }
+  }
+
+  private void setStatus(CameraStatus.State state, String detail) {
+    CameraStatus previous = status.get();
+    Instant since = previous.state() == state ? previous.since() : clock.instant();
+    CameraStatus next = new CameraStatus(state, since, detail, frames.get(), failSafeFrames.get(),
+        state == CameraStatus.State.LIVE ? fps : 0);
+    status.set(next);
+    if (previous.state() != state) {
+      redacted.publishStatus(next);
+      masksOnly.publishStatus(next);
+    }
+  }
+
+  private String describe() {
+    // Never print credentials embedded in a camera URL.
+    return camera.url().replaceAll("//[^/@]*@", "//***@");
+  }
+
+  private static void sleep(Duration d) {
+    try {
+      Thread.sleep(Math.max(0, d.toMillis()), (int) (d.toNanos() % 1_000_000));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    running.set(false);
+    if (worker != null) {
+      worker.interrupt();
+      try {
+        worker.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    pipeline.close();
+  }
+}

@@ -1,0 +1,14 @@
+package camgate.gateway.http;
+
+import camgate.gateway.Subject;
+import camgate.gateway.policy.PolicyDecision;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * An access that was decided, logged and allowed: what the handler may now serve, and under which terms.
+ *
+ * @param auditSeq the sequence number of the decision's entry in the audit log
+ */
+public record Access(Subject subject, String action, JsonObject resource, JsonObject context,
+                     PolicyDecision decision, long auditSeq) {
+}

@@ -1,0 +1,159 @@
+package camgate.gateway.http;
+
+import camgate.audit.ConsistencyProof;
+import camgate.audit.Hash;
+import camgate.audit.InclusionProof;
+import camgate.audit.SignedCheckpoint;
+import camgate.gateway.audit.AuditTrail;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * The auditor's HTTP side of the log: checkpoints, inclusion and consistency proofs, and bundle
+ * export. Every call is decided by policy (action {@code audit_read}) and itself logged.
+ */
+public final class AuditRoutes {
+
+  private final AccessGate gate;
+  private final AuditTrail audit;
+
+  public AuditRoutes(AccessGate gate, AuditTrail audit) {
+    this.gate = gate;
+    this.audit = audit;
+  }
+
+  public void mount(Router router) {
+    router.get("/audit/public-key.pem").handler(rc -> audit.read(log -> log.publicKeyPem())
+        .onSuccess(pem -> rc.response().putHeader("Content-Type", "application/x-pem-file").end(pem))
+        .onFailure(rc::fail));
+    router.get("/audit/checkpoints/latest").handler(rc -> admitted(rc, "checkpoint", () ->
+        audit.read(log -> log.latestCheckpoint().map(AuditRoutes::checkpointJson)
+            .orElse(new JsonObject().put("size", 0)))));
+    router.get("/audit/entries/:seq/proof").handler(rc -> {
+      long seq = longParam(rc, "seq", null);
+      long size = longParam(rc, "size", -1L);
+      if (seq < 0) {
+        return;
+      }
+      admitted(rc, "inclusion_proof", () -> audit.read(log -> {
+        long n = size > 0 ? size : log.latestCheckpoint().map(SignedCheckpoint::size).orElse(log.size());
+        InclusionProof proof = log.inclusionProof(seq, n);
+        String entry = log.entries(seq, 1).get(0).canonicalJson();
+        return new JsonObject().put("index", proof.index()).put("tree_size", proof.treeSize())
+            .put("entry", entry).put("path", hexes(proof.path()));
+      }));
+    });
+    router.get("/audit/consistency").handler(rc -> {
+      long from = longParam(rc, "from", null);
+      long to = from < 0 ? -1 : longParam(rc, "to", null);
+      if (from < 0 || to < 0) {
+        return;
+      }
+      admitted(rc, "consistency_proof", () -> audit.read(log -> {
+        ConsistencyProof proof = log.consistencyProof(from, to);
+        return new JsonObject().put("from", proof.fromSize()).put("to", proof.toSize()).put("path", hexes(proof.path()));
+      }));
+    });
+    router.get("/audit/export").handler(rc -> {
+      long from = longParam(rc, "from", 0L);
+      long to = from < 0 ? -1 : longParam(rc, "to", Long.MAX_VALUE);
+      if (from < 0 || to < 0) {
+        return;
+      }
+      JsonObject resource = new JsonObject().put("audit", "export");
+      gate.admit(rc, "audit_read", resource, new JsonObject().put("operation", "export")).onSuccess(access ->
+          audit.read(log -> zipExport(log, from, Math.min(to, log.size())))
+              .onSuccess(zip -> rc.response().putHeader("Content-Type", "application/zip")
+                  .putHeader("Content-Disposition", "attachment; filename=\"camgate-audit-bundle.zip\"").end(
+                      io.vertx.core.buffer.Buffer.buffer(zip)))
+              .onFailure(e -> badOrFail(rc, e)));
+    });
+  }
+
+  private interface Query {
+    Future<JsonObject> run();
+  }
+
+  private void admitted(RoutingContext rc, String operation, Query query) {
+    gate.admit(rc, "audit_read", new JsonObject().put("audit", operation), new JsonObject().put("operation", operation))
+        .onSuccess(access -> query.run()
+            .onSuccess(json -> rc.response().putHeader("Content-Type", "application/json").end(json.encode()))
+            .onFailure(e -> badOrFail(rc, e)));
+  }
+
+  private static void badOrFail(RoutingContext rc, Throwable e) {
+    if (e instanceof IllegalArgumentException || e instanceof IndexOutOfBoundsException) {
+      rc.response().setStatusCode(400).putHeader("Content-Type", "application/json")
+          .end(new JsonObject().put("error", e.getMessage()).encode());
+    } else {
+      rc.fail(e);
+    }
+  }
+
+  /** A non-negative integer parameter; answers 400 and returns -1 when it is missing or malformed. */
+  private static long longParam(RoutingContext rc, String name, Long fallback) {
+    String raw = rc.pathParam(name) != null ? rc.pathParam(name) : rc.request().getParam(name);
+    if (raw == null && fallback != null) {
+      return fallback;
+    }
+    try {
+      long v = Long.parseLong(raw);
+      if (v >= 0) {
+        return v;
+      }
+    } catch (NumberFormatException ignored) {
+      // answered below
+    }
+    rc.response().setStatusCode(400).putHeader("Content-Type", "application/json")
+        .end(new JsonObject().put("error", "parameter '" + name + "' must be a non-negative integer, found '" + raw
+            + "'").encode());
+    return -1;
+  }
+
+  static JsonObject checkpointJson(SignedCheckpoint c) {
+    return new JsonObject().put("size", c.size()).put("root", c.root().hex()).put("time", c.time().toString())
+        .put("key_id", c.keyId()).put("note", c.note());
+  }
+
+  private static JsonArray hexes(List<Hash> hashes) {
+    return new JsonArray(hashes.stream().map(Hash::hex).toList());
+  }
+
+  private static byte[] zipExport(camgate.audit.AuditLog log, long from, long to) {
+    try {
+      Path dir = Files.createTempDirectory("camgate-export");
+      try {
+        log.export(from, to, dir);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(out); Stream<Path> files = Files.list(dir)) {
+          for (Path f : files.sorted().toList()) {
+            zip.putNextEntry(new ZipEntry(f.getFileName().toString()));
+            zip.write(Files.readAllBytes(f));
+            zip.closeEntry();
+          }
+        }
+        return out.toByteArray();
+      } finally {
+        try (Stream<Path> walk = Files.walk(dir)) {
+          walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("audit export failed: " + e.getMessage(), e);
+    }
+  }
+}

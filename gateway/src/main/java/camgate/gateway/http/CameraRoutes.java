@@ -1,0 +1,174 @@
+package camgate.gateway.http;
+
+import camgate.audit.AuditEvent;
+import camgate.gateway.Subject;
+import camgate.gateway.audit.AuditTrail;
+import camgate.gateway.camera.CameraFeed;
+import camgate.gateway.camera.CameraStatus;
+import camgate.gateway.camera.FrameHub;
+import camgate.gateway.policy.PolicyDecision;
+import camgate.gateway.policy.PolicyDecisionClient;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/** The consumer side: the camera list, live MJPEG streams and snapshots, each behind the access gate. */
+public final class CameraRoutes {
+
+  private final Vertx vertx;
+  private final Map<String, CameraFeed> feeds;
+  private final AccessGate gate;
+  private final PolicyDecisionClient policy;
+  private final AuditTrail audit;
+  private final Duration recheckInterval;
+  private final Supplier<String> policyVersion;
+  private final int snapshotRetentionDays;
+
+  public CameraRoutes(Vertx vertx, Map<String, CameraFeed> feeds, AccessGate gate, PolicyDecisionClient policy,
+                      AuditTrail audit, Duration recheckInterval, Supplier<String> policyVersion,
+                      int snapshotRetentionDays) {
+    this.vertx = vertx;
+    this.feeds = Map.copyOf(feeds);
+    this.gate = gate;
+    this.policy = policy;
+    this.audit = audit;
+    this.recheckInterval = recheckInterval;
+    this.policyVersion = policyVersion;
+    this.snapshotRetentionDays = snapshotRetentionDays;
+  }
+
+  public void mount(Router router) {
+    router.get("/cameras").handler(this::list);
+    router.get("/cameras/:id/stream.mjpg").handler(this::stream);
+    router.get("/cameras/:id/snapshot.jpg").handler(this::snapshot);
+  }
+
+  /** GET /cameras: the cameras this subject may see, with their status. */
+  private void list(RoutingContext rc) {
+    Optional<Subject> subject = gate.authenticate(rc);
+    if (subject.isEmpty()) {
+      // Same gate as every access: refused, logged, 401.
+      gate.admit(rc, "list_cameras", new JsonObject(), new JsonObject());
+      return;
+    }
+    JsonObject context = gate.context(rc, new JsonObject());
+    policy.visibleCameras(subject.get().toJson(), context)
+        .map(ids -> ids.stream().filter(feeds::containsKey).toList())
+        .onComplete(ar -> {
+          boolean ok = ar.succeeded();
+          List<String> ids = ok ? ar.result() : List.of();
+          PolicyDecision decision = ok
+              ? new PolicyDecision(PolicyDecision.Outcome.ALLOW, true, true,
+                  List.of("camera list filtered by policy camgate.visibility"), List.of("camgate.visibility.cameras"),
+                  Optional.empty(), "", policyVersion.get())
+              : PolicyDecision.unavailable("policy engine unavailable: " + ar.cause().getMessage(), policyVersion.get());
+          Map<String, Object> details = new LinkedHashMap<>();
+          details.put("context", AuditTrail.plain(context));
+          details.put("cameras", ids);
+          audit.append(new AuditEvent("access_decision", subject.get().toMap(), "list_cameras", Map.of(),
+                  decision.toAuditMap(), decision.policyVersion(), "", details))
+              .onFailure(e -> rc.response().setStatusCode(503).putHeader("Content-Type", "application/json")
+                  .end(new JsonObject().put("error", "audit log unavailable: nothing is served").encode()))
+              .onSuccess(entry -> {
+                if (!ok) {
+                  rc.response().setStatusCode(503).putHeader("Content-Type", "application/json")
+                      .end(decision.toJson().put("error", "policy decision unavailable: denied (fail closed)").encode());
+                  return;
+                }
+                JsonArray cameras = new JsonArray();
+                for (String id : ids) {
+                  CameraFeed feed = feeds.get(id);
+                  cameras.add(new JsonObject().put("id", id).put("zone", feed.camera().zone())
+                      .put("status", feed.status().toJson())
+                      .put("stream", "/cameras/" + id + "/stream.mjpg")
+                      .put("snapshot", "/cameras/" + id + "/snapshot.jpg"));
+                }
+                rc.response().putHeader("Content-Type", "application/json")
+                    .end(new JsonObject().put("cameras", cameras).put("audit_seq", entry.seq()).encode());
+              });
+        });
+  }
+
+  /** GET /cameras/{id}/stream.mjpg[?purpose=…][&raw=1&requisition=…] */
+  private void stream(RoutingContext rc) {
+    boolean raw = "1".equals(rc.request().getParam("raw")) || "true".equals(rc.request().getParam("raw"));
+    String action = raw ? "view_raw" : "view_live";
+    withCamera(rc, action, new JsonObject(), (feed, access) -> {
+      FrameHub hub = hubFor(feed, access);
+      JsonObject recheckInput = new JsonObject().put("subject", access.subject().toJson()).put("action", action)
+          .put("resource", access.resource()).put("context", access.context());
+      new MjpegSession(vertx, rc.response(), access, audit, policy, recheckInput).start(hub, recheckInterval);
+    });
+  }
+
+  /** GET /cameras/{id}/snapshot.jpg: the latest redacted frame. */
+  private void snapshot(RoutingContext rc) {
+    withCamera(rc, "snapshot", retentionContext(), (feed, access) -> {
+      Optional<Buffer> jpeg = hubFor(feed, access).latest().map(f -> Buffer.buffer(f.jpeg()));
+      if (jpeg.isEmpty()) {
+        cameraUnavailable(rc, feed, access);
+        return;
+      }
+      rc.response().putHeader("Content-Type", "image/jpeg").putHeader("Cache-Control", "no-store")
+          .putHeader("X-Camgate-Audit-Seq", Long.toString(access.auditSeq())).end(jpeg.get());
+    });
+  }
+
+  private interface CameraHandler {
+    void handle(CameraFeed feed, Access access);
+  }
+
+  /**
+   * A snapshot leaves the gateway as a file its recipient may keep: the policy checks how long
+   * (CSI L252-5: one month at most unless a legal hold applies).
+   */
+  private JsonObject retentionContext() {
+    return new JsonObject().put("retention_days", snapshotRetentionDays);
+  }
+
+  private void withCamera(RoutingContext rc, String action, JsonObject extraContext, CameraHandler handler) {
+    String id = rc.pathParam("id");
+    CameraFeed feed = feeds.get(id);
+    // An unknown camera is still decided and logged (the policy denies it): probing is visible to the auditor.
+    JsonObject resource = new JsonObject().put("camera", id).put("zone", feed == null ? null : feed.camera().zone());
+    gate.admit(rc, action, resource, extraContext).onSuccess(access -> {
+      if (feed == null) {
+        rc.response().setStatusCode(404).putHeader("Content-Type", "application/json")
+            .end(new JsonObject().put("error", "no camera '" + id + "'; GET /cameras lists yours").encode());
+        return;
+      }
+      if (!feed.status().live() || !feed.masksKnown()) {
+        cameraUnavailable(rc, feed, access);
+        return;
+      }
+      handler.handle(feed, access);
+    });
+  }
+
+  private void cameraUnavailable(RoutingContext rc, CameraFeed feed, Access access) {
+    CameraStatus status = feed.status();
+    String detail = feed.masksKnown() ? status.detail() : "privacy masks not loaded from policy data yet";
+    audit.append(new AuditEvent("access_ended", access.subject().toMap(), access.action(), AuditTrail.plain(access.resource()),
+        null, access.decision().policyVersion(), access.decision().decisionId(),
+        Map.of("decision_seq", access.auditSeq(), "frames", 0, "bytes", 0, "reason", "camera unavailable: " + detail)));
+    rc.response().setStatusCode(502).putHeader("Content-Type", "application/json")
+        .end(new JsonObject().put("error", "camera " + feed.camera().id() + " is not streaming: " + detail)
+            .put("status", status.toJson()).encode());
+  }
+
+  /** Raw (masks only) only when the decision lifted both face and plate redaction; otherwise fully redacted. */
+  private static FrameHub hubFor(CameraFeed feed, Access access) {
+    PolicyDecision d = access.decision();
+    return !d.redactFaces() && !d.redactPlates() ? feed.masksOnlyHub() : feed.redactedHub();
+  }
+}

@@ -1,0 +1,49 @@
+package camgate.gateway.http;
+
+import camgate.gateway.audit.AuditTrail;
+import camgate.gateway.camera.CameraFeed;
+import camgate.gateway.policy.PolicyDecisionClient;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.Collection;
+
+/**
+ * GET /health: liveness of the gateway's parts for supervisors and load balancers, without
+ * credentials and without anything an attacker could use (no camera ids, no URLs).
+ */
+public final class HealthRoutes {
+
+  private final PolicyDecisionClient policy;
+  private final AuditTrail audit;
+  private final Collection<CameraFeed> feeds;
+
+  public HealthRoutes(PolicyDecisionClient policy, AuditTrail audit, Collection<CameraFeed> feeds) {
+    this.policy = policy;
+    this.audit = audit;
+    this.feeds = feeds;
+  }
+
+  public void mount(Router router) {
+    router.get("/health").handler(this::health);
+  }
+
+  private void health(RoutingContext rc) {
+    Future<Boolean> opa = policy.data("camgate/decision").map(d -> true).otherwise(false);
+    Future<Long> auditSize = audit.read(log -> log.size());
+    Future.join(opa, auditSize).onComplete(ar -> {
+      boolean opaUp = opa.succeeded() && opa.result();
+      boolean auditUp = auditSize.succeeded() && audit.writable();
+      long live = feeds.stream().filter(f -> f.status().live()).count();
+      boolean ok = opaUp && auditUp;
+      JsonObject body = new JsonObject()
+          .put("status", ok ? (live == feeds.size() ? "ok" : "degraded") : "failing")
+          .put("policy", opaUp ? "up" : "down")
+          .put("audit", auditUp ? "up" : "down")
+          .put("cameras", new JsonObject().put("live", live).put("total", feeds.size()));
+      rc.response().setStatusCode(ok ? 200 : 503).putHeader("Content-Type", "application/json").end(body.encode());
+    });
+  }
+}

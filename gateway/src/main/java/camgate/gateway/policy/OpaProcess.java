@@ -1,0 +1,224 @@
+package camgate.gateway.policy;
+
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The gateway's own OPA server on loopback: started over the policy folders, watched, restarted
+ * when it dies, stopped with the gateway.
+ *
+ * <p>Blocking: process start and health polling run on the supervisor thread, never on an event loop.
+ */
+public final class OpaProcess implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(OpaProcess.class);
+  private static final Duration HEALTH_WAIT = Duration.ofSeconds(30);
+
+  private final Path binary;
+  private final List<Path> roots;
+  private final Path logFile;
+  private final int port;
+  private final AtomicInteger restarts = new AtomicInteger();
+  private volatile Process process;
+  private volatile boolean stopping;
+  private Thread supervisor;
+
+  private final List<String> sources;
+
+  /** An OPA that loads the policy folders directly (the mode without signed bundles). */
+  public OpaProcess(Path binary, List<Path> roots, Path logFile) throws IOException {
+    this(binary, roots, roots.stream().map(Path::toString).toList(), logFile);
+  }
+
+  private OpaProcess(Path binary, List<Path> roots, List<String> sources, Path logFile) throws IOException {
+    this.binary = binary;
+    this.roots = List.copyOf(roots);
+    this.sources = List.copyOf(sources);
+    this.logFile = logFile;
+    this.port = freeLoopbackPort();
+  }
+
+  /**
+   * An OPA that loads no files but downloads the policy as a signed bundle from {@code bundleService}
+   * ({@code GET <service>/bundles/camgate.tar.gz}, polled every 1-2 s) and activates a bundle only if
+   * its ES256 signature verifies with {@code publicKey} under key id {@code keyId}; a bad bundle is
+   * refused and the previous one stays active. Writes OPA's configuration to {@code configFile}.
+   * Until the first bundle is active every decision is undefined, i.e. a deny.
+   */
+  public static OpaProcess withSignedBundles(Path binary, URI bundleService, String keyId, Path publicKey,
+                                             Path configFile, Path logFile) throws IOException {
+    JsonObject config = new JsonObject()
+        .put("services", new JsonObject().put("camgate-gateway", new JsonObject().put("url", bundleService.toString())))
+        .put("bundles", new JsonObject().put("camgate", new JsonObject()
+            .put("service", "camgate-gateway")
+            .put("resource", "bundles/camgate.tar.gz")
+            .put("persist", false)
+            .put("polling", new JsonObject().put("min_delay_seconds", 1).put("max_delay_seconds", 2))
+            // Always name the key: OPA before 1.21.3 accepted unsigned bundles when keyid was unset
+            // (GHSA-g2pf-6v5v-qcc8, docs/policy-bundles.md).
+            .put("signing", new JsonObject().put("keyid", keyId))))
+        .put("keys", new JsonObject().put(keyId, new JsonObject().put("algorithm", "ES256")))
+        // The status plugin makes GET /v1/status report the active revision and a refused bundle's error.
+        .put("status", new JsonObject().put("console", true));
+    Files.createDirectories(configFile.toAbsolutePath().getParent());
+    Files.writeString(configFile, config.encodePrettily());  // JSON is YAML
+    return new OpaProcess(binary, List.of(), List.of("-c", configFile.toString(),
+        "--set-file", "keys." + keyId + ".key=" + publicKey.toAbsolutePath()), logFile);
+  }
+
+  /** Where this OPA listens; stable across restarts. */
+  public URI url() {
+    return URI.create("http://127.0.0.1:" + port);
+  }
+
+  /** How many times OPA died and was started again. */
+  public int restarts() {
+    return restarts.get();
+  }
+
+  /** The running OPA process (for tests that kill it), or null between restarts. */
+  public Process process() {
+    return process;
+  }
+
+  /**
+   * Starts OPA and completes once its health endpoint answers; then keeps it running.
+   *
+   * @throws IllegalStateException (in the future) when the binary is missing or OPA never becomes healthy
+   */
+  public CompletableFuture<URI> start() {
+    CompletableFuture<URI> ready = new CompletableFuture<>();
+    if (!Files.isExecutable(binary)) {
+      ready.completeExceptionally(new IllegalStateException("OPA binary not found at " + binary
+          + "; run './camgate setup' (it installs OPA v1.22.3 with go install) or set opa.url to an external OPA"));
+      return ready;
+    }
+    for (Path root : roots) {
+      if (!Files.isDirectory(root)) {
+        ready.completeExceptionally(new IllegalStateException("policy folder " + root + " does not exist; "
+            + "set opa.policies in the configuration to the folders holding the Rego and data files"));
+        return ready;
+      }
+    }
+    supervisor = new Thread(() -> supervise(ready), "opa-supervisor");
+    supervisor.setDaemon(true);
+    supervisor.start();
+    return ready;
+  }
+
+  private void supervise(CompletableFuture<URI> ready) {
+    Duration backoff = Duration.ofMillis(200);
+    while (!stopping) {
+      try {
+        process = launch();
+        waitHealthy(process);
+        ready.complete(url());
+        backoff = Duration.ofMillis(200);
+        int exit = process.waitFor();
+        if (stopping) {
+          return;
+        }
+        restarts.incrementAndGet();
+        LOG.warn("OPA exited with status {}; restarting it (see {})", exit, logFile);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (Exception e) {
+        if (!ready.isDone()) {
+          ready.completeExceptionally(e);
+          destroy();
+          return;
+        }
+        LOG.error("OPA restart failed: {}; retrying in {} ms", e.getMessage(), backoff.toMillis());
+      }
+      try {
+        Thread.sleep(backoff.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(5)) > 0 ? Duration.ofSeconds(5)
+          : backoff.multipliedBy(2);
+    }
+  }
+
+  private Process launch() throws IOException {
+    List<String> command = new ArrayList<>(List.of(binary.toString(), "run", "--server",
+        "--addr", "127.0.0.1:" + port,
+        // Decision logging makes OPA assign a decision_id, which the audit log records.
+        "--set", "decision_logs.console=true",
+        "--log-level", "error"));
+    command.addAll(sources);
+    Files.createDirectories(logFile.getParent());
+    LOG.info("starting OPA: {}", String.join(" ", command));
+    return new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+        .start();
+  }
+
+  private void waitHealthy(Process p) throws InterruptedException, IOException {
+    long deadline = System.nanoTime() + HEALTH_WAIT.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!p.isAlive()) {
+        throw new IOException("OPA exited with status " + p.exitValue() + " before it became healthy; "
+            + "a broken policy or data file is the usual cause: see " + logFile);
+      }
+      try {
+        HttpURLConnection c = (HttpURLConnection) url().resolve("/health").toURL().openConnection();
+        c.setConnectTimeout(200);
+        c.setReadTimeout(500);
+        if (c.getResponseCode() == 200) {
+          return;
+        }
+      } catch (IOException notYet) {
+        // not listening yet
+      }
+      Thread.sleep(100);
+    }
+    throw new IOException("OPA did not answer /health within " + HEALTH_WAIT.toSeconds() + " s; see " + logFile);
+  }
+
+  @Override
+  public void close() {
+    stopping = true;
+    destroy();
+    if (supervisor != null) {
+      supervisor.interrupt();
+    }
+  }
+
+  private void destroy() {
+    Process p = process;
+    if (p != null && p.isAlive()) {
+      p.destroy();
+      try {
+        if (!p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        p.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static int freeLoopbackPort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+}

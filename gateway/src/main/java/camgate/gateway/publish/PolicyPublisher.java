@@ -1,0 +1,359 @@
+package camgate.gateway.publish;
+
+import camgate.audit.AuditEntry;
+import camgate.audit.AuditLog;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+/**
+ * The DPO's policy workflow: proposes (check + test), dry-runs against recorded decisions, publishes
+ * and rolls back versions as signed bundles that the gateway's OPA verifies and activates.
+ *
+ * <p>A publication is complete only when OPA reports the new revision active; if it does not within
+ * the activation timeout, or the publication cannot be recorded, the previous version is made active
+ * again and the call fails. One publication or rollback at a time. Blocking work (H2, opa tool runs)
+ * runs on the {@code policy-pool} workers.
+ */
+public final class PolicyPublisher implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PolicyPublisher.class);
+  private static final Duration STATUS_POLL = Duration.ofMillis(200);
+  /** How many access decisions a dry-run replays at most. */
+  public static final int MAX_DRY_RUN = 5000;
+
+  /** Records a publication durably (the audit log's policy_published entry); a failed future undoes it. */
+  public interface Recorder {
+    Future<?> record(PublishedVersion version);
+  }
+
+  private final Vertx vertx;
+  private final PolicyStore store;
+  private final BundleSigner signer;
+  private final PolicyTester tester;
+  private final DecisionReplay replay;
+  private final WebClient client;
+  private final Supplier<URI> opa;
+  private final Duration activationTimeout;
+  private final Clock clock;
+  private final WorkerExecutor pool;
+  private final AtomicBoolean publishing = new AtomicBoolean();
+  private volatile String activeRevision;
+
+  private PolicyPublisher(Vertx vertx, PolicyStore store, BundleSigner signer, Path opaBinary, WebClient client,
+                          Supplier<URI> opa, Duration activationTimeout, Clock clock) {
+    this.vertx = vertx;
+    this.store = store;
+    this.signer = signer;
+    this.tester = new PolicyTester(opaBinary, Duration.ofSeconds(60));
+    this.replay = new DecisionReplay(opaBinary, Duration.ofSeconds(60));
+    this.client = client;
+    this.opa = opa;
+    this.activationTimeout = activationTimeout;
+    this.clock = clock;
+    this.pool = vertx.createSharedWorkerExecutor("policy-pool", 2, 2, TimeUnit.MINUTES);
+    this.activeRevision = store.active().orElseThrow().revision();
+  }
+
+  /** The revision OPA last confirmed active (at start: the stored active version's, until OPA confirms it). */
+  public String activeRevision() {
+    return activeRevision;
+  }
+
+  /**
+   * Opens the policy store in {@code storeDirectory} and the signing key; on first start imports the
+   * policy folders as version 1, signed. The OPA address is read lazily: OPA starts after this.
+   *
+   * @throws IOException (in the future) when the store or key cannot be opened or the folders do not build
+   */
+  public static Future<PolicyPublisher> open(Vertx vertx, Path storeDirectory, Path privateKey, Path publicKey,
+                                             Path opaBinary, List<Path> initialFolders, Supplier<URI> opa,
+                                             Duration activationTimeout, Clock clock) {
+    return vertx.executeBlocking(() -> {
+      BundleSigner signer = BundleSigner.open(opaBinary, privateKey, publicKey);
+      PolicyStore store = PolicyStore.open(storeDirectory);
+      try {
+        importInitial(store, signer, initialFolders, clock);
+      } catch (IOException | RuntimeException e) {
+        store.close();
+        throw e;
+      }
+      return new PolicyPublisher(vertx, store, signer, opaBinary, WebClient.create(vertx), opa, activationTimeout,
+          clock);
+    });
+  }
+
+  private static void importInitial(PolicyStore store, BundleSigner signer, List<Path> folders, Clock clock)
+      throws IOException {
+    for (Path folder : folders) {
+      if (!java.nio.file.Files.isDirectory(folder)) {
+        throw new IllegalStateException("policy folder " + folder + " does not exist; "
+            + "set opa.policies in the configuration to the folders holding the Rego and data files");
+      }
+    }
+    Optional<PublishedVersion> active = store.active();
+    PolicySet files = PolicySet.fromFolders(folders);
+    if (active.isPresent()) {
+      if (!store.content(active.get().number()).contentHash().equals(files.contentHash())) {
+        LOG.warn("the policy folders {} differ from the active published version {} ({}); the published version "
+            + "stays in force: publish the folders' content with POST /admin/policy/publish to use it", folders,
+            active.get().number(), active.get().revision());
+      }
+      return;
+    }
+    String hash = files.contentHash();
+    PublishedVersion v1 = new PublishedVersion(1, PublishedVersion.revisionOf(1, hash), hash, "camgate-gateway",
+        "initial version imported from " + folders, clock.instant(), "initial", Optional.empty());
+    store.add(v1, files, signer.sign(files, v1.revision()));
+    store.activate(1);
+    LOG.info("policy store created: version 1 ({}) imported from {}", v1.revision(), folders);
+  }
+
+  /** The public key OPA verifies bundles with. */
+  public Path publicKey() {
+    return signer.publicKey();
+  }
+
+  /** The signed archive of the active version, read from the store on each call (OPA polls it). */
+  public Future<SignedBundle> activeBundle() {
+    return blocking(() -> store.bundle(store.active().orElseThrow().number()));
+  }
+
+  /** The active version's record. */
+  public Future<PublishedVersion> active() {
+    return blocking(() -> store.active().orElseThrow());
+  }
+
+  /** The active version with its content: modules and data. */
+  public Future<JsonObject> activeWithContent() {
+    return blocking(() -> {
+      PublishedVersion v = store.active().orElseThrow();
+      JsonObject content = store.content(v.number()).toJson();
+      return v.toJson().put("modules", content.getJsonObject("modules")).put("data", content.getJsonObject("data"));
+    });
+  }
+
+  public Future<List<PublishedVersion>> versions() {
+    return blocking(store::versions);
+  }
+
+  /** Checks and tests the active policy with a proposal applied; changes nothing. */
+  public Future<PolicyCheck> propose(JsonObject proposal) {
+    return blocking(() -> tester.check(candidate(proposal)));
+  }
+
+  /**
+   * Replays the last {@code limit} access decisions of {@code log} against the active policy with a
+   * proposal applied (which must compile); changes nothing.
+   */
+  public Future<DryRun> dryRun(JsonObject proposal, int limit, AuditLog log) {
+    if (limit < 1 || limit > MAX_DRY_RUN) {
+      return Future.failedFuture(new PolicyRejected(400, "limit must be 1.." + MAX_DRY_RUN + ", found " + limit));
+    }
+    return blocking(() -> {
+      PolicySet candidate = candidate(proposal);
+      PolicyCheck check = tester.check(candidate);
+      if (!check.compiled()) {
+        throw new PolicyRejected(422, "the proposal does not compile; nothing was replayed",
+            new JsonObject().put("check", check.toJson()));
+      }
+      long to = log.size();
+      List<AuditEntry> picked = new ArrayList<>();
+      long from = to;
+      // Walk back page by page until enough access decisions are collected.
+      while (from > 0 && picked.stream().filter(e -> e.event().type().equals("access_decision")).count() < limit) {
+        long pageStart = Math.max(0, from - 1000);
+        List<AuditEntry> page = log.entries(pageStart, (int) (from - pageStart));
+        picked.addAll(0, page);
+        from = pageStart;
+      }
+      List<AuditEntry> decisions = picked.stream().filter(e -> e.event().type().equals("access_decision")).toList();
+      if (decisions.size() > limit) {
+        decisions = decisions.subList(decisions.size() - limit, decisions.size());
+      }
+      long fromSeq = decisions.isEmpty() ? to : decisions.get(0).seq();
+      return replay.replay(candidate, decisions, fromSeq, to);
+    });
+  }
+
+  /**
+   * Publishes the active policy with a proposal applied as a new version: checks and tests it, signs
+   * it, makes it active, waits until OPA reports it active, then records it with {@code recorder}.
+   *
+   * @return the new version; fails with {@link PolicyRejected} (400 malformed, 409 nothing to change or
+   *     another publication running, 422 invalid, 504 OPA did not activate it, 503 not recorded)
+   */
+  public Future<PublishedVersion> publish(JsonObject proposal, String author, String reason, Recorder recorder) {
+    return exclusive(() -> blocking(() -> {
+      PublishedVersion active = store.active().orElseThrow();
+      PolicySet candidate = candidate(proposal);
+      if (candidate.contentHash().equals(active.contentHash())) {
+        throw new PolicyRejected(409, "the proposal changes nothing: it equals the active version "
+            + active.number() + " (" + active.revision() + ")");
+      }
+      PolicyCheck check = tester.check(candidate);
+      if (!check.valid()) {
+        throw new PolicyRejected(422, check.compiled() ? check.failed() + " policy test(s) fail on the proposal; "
+            + "nothing was published" : "the proposal does not compile; nothing was published",
+            new JsonObject().put("check", check.toJson()));
+      }
+      return storeVersion(candidate, author, reason, "publish", Optional.empty());
+    }).compose(created -> activate(created.previous, created.version, recorder)));
+  }
+
+  /**
+   * Makes the content of an earlier version active again, as a new version (numbers and revisions only
+   * grow, so a replayed older bundle stays detectable).
+   */
+  public Future<PublishedVersion> rollback(int version, String author, String reason, Recorder recorder) {
+    return exclusive(() -> blocking(() -> {
+      PublishedVersion active = store.active().orElseThrow();
+      PublishedVersion target = store.version(version).orElseThrow(() -> new PolicyRejected(404,
+          "no policy version " + version + "; GET /admin/policy/versions lists them"));
+      if (target.contentHash().equals(active.contentHash())) {
+        throw new PolicyRejected(409, "version " + version + " has the same content as the active version "
+            + active.number() + " (" + active.revision() + "): nothing to roll back");
+      }
+      return storeVersion(store.content(version), author, reason, "rollback", Optional.of(version));
+    }).compose(created -> activate(created.previous, created.version, recorder)));
+  }
+
+  private record Created(PublishedVersion previous, PublishedVersion version) {
+  }
+
+  private Created storeVersion(PolicySet content, String author, String reason, String kind,
+                               Optional<Integer> rolledBackTo) throws IOException {
+    PublishedVersion previous = store.active().orElseThrow();
+    int number = store.nextNumber();
+    String hash = content.contentHash();
+    PublishedVersion v = new PublishedVersion(number, PublishedVersion.revisionOf(number, hash), hash, author, reason,
+        clock.instant(), kind, rolledBackTo);
+    store.add(v, content, signer.sign(content, v.revision()));
+    store.activate(number);
+    LOG.info("policy version {} ({}) by {} is now served to OPA: {}", number, v.revision(), author, reason);
+    return new Created(previous, v);
+  }
+
+  /** Waits for OPA, records, and undoes the activation when either fails. */
+  private Future<PublishedVersion> activate(PublishedVersion previous, PublishedVersion v, Recorder recorder) {
+    return awaitActive(v.revision(), activationTimeout)
+        .recover(e -> revert(previous, v).transform(ignored -> Future.failedFuture(new PolicyRejected(504,
+            "OPA did not activate " + v.revision() + " within " + activationTimeout.toSeconds() + " s (" + e.getMessage()
+                + "); version " + previous.number() + " (" + previous.revision() + ") was made active again",
+            new JsonObject().put("refused_version", v.toJson())))))
+        .compose(ok -> recorder.record(v)
+            .recover(e -> revert(previous, v).transform(ignored -> Future.failedFuture(new PolicyRejected(503,
+                "the publication of " + v.revision() + " could not be recorded in the audit log (" + e.getMessage()
+                    + "), so it was undone: version " + previous.number() + " is active again")))))
+        .map(ok -> v);
+  }
+
+  private Future<Void> revert(PublishedVersion previous, PublishedVersion failed) {
+    LOG.error("undoing policy version {}: making version {} ({}) active again", failed.number(), previous.number(),
+        previous.revision());
+    return blocking(() -> {
+      store.activate(previous.number());
+      return null;
+    }).compose(v -> awaitActive(previous.revision(), activationTimeout)).onFailure(e ->
+        LOG.error("OPA did not come back to {} after undoing {}: {}", previous.revision(), failed.revision(),
+            e.getMessage())).mapEmpty();
+  }
+
+  /**
+   * Completes when OPA's status reports {@code revision} as the active revision of bundle camgate;
+   * fails after {@code timeout} with OPA's last bundle status (e.g. its signature error).
+   */
+  public Future<Void> awaitActive(String revision, Duration timeout) {
+    Promise<Void> done = Promise.promise();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    poll(revision, deadline, done);
+    return done.future();
+  }
+
+  private void poll(String revision, long deadline, Promise<Void> done) {
+    bundleStatus().onComplete(ar -> {
+      JsonObject status = ar.succeeded() ? ar.result() : new JsonObject().put("message", ar.cause().getMessage());
+      if (revision.equals(status.getString("active_revision"))) {
+        activeRevision = revision;
+        done.complete();
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        done.fail("OPA's bundle status: active revision " + status.getString("active_revision", "none")
+            + (status.getString("message") == null ? "" : ", last error " + status.getString("code", "") + ": "
+            + status.getString("message")));
+        return;
+      }
+      vertx.setTimer(STATUS_POLL.toMillis(), id -> poll(revision, deadline, done));
+    });
+  }
+
+  /**
+   * OPA's status of bundle camgate: {@code active_revision}, {@code code} and {@code message} of the
+   * last failed download or activation (OPA keeps the previous bundle active then).
+   */
+  public Future<JsonObject> bundleStatus() {
+    return client.getAbs(opa.get().resolve("/v1/status").toString()).timeout(2000).send().map(r -> {
+      JsonObject bundle = r.statusCode() == 200 ? r.bodyAsJsonObject().getJsonObject("result", new JsonObject())
+          .getJsonObject("bundles", new JsonObject()).getJsonObject("camgate") : null;
+      return bundle == null ? new JsonObject().put("message", "no bundle status yet (HTTP " + r.statusCode() + ")")
+          : bundle;
+    });
+  }
+
+  private PolicySet candidate(JsonObject proposal) {
+    if (proposal == null) {
+      throw new PolicyRejected(400, "the request body must be a JSON object {\"modules\": {path: rego}, \"data\": {...}}");
+    }
+    PublishedVersion active = store.active().orElseThrow();
+    try {
+      return store.content(active.number()).with(proposal);
+    } catch (IllegalArgumentException e) {
+      throw new PolicyRejected(400, "malformed proposal: " + e.getMessage());
+    }
+  }
+
+  private <T> Future<T> exclusive(Supplier<Future<T>> operation) {
+    if (!publishing.compareAndSet(false, true)) {
+      return Future.failedFuture(new PolicyRejected(409, "another publication or rollback is in progress; "
+          + "retry when it has finished"));
+    }
+    Future<T> f;
+    try {
+      f = operation.get();
+    } catch (RuntimeException e) {
+      f = Future.failedFuture(e);
+    }
+    return f.onComplete(ar -> publishing.set(false));
+  }
+
+  private <T> Future<T> blocking(Callable<T> work) {
+    return pool.executeBlocking(work, false);
+  }
+
+  @Override
+  public void close() {
+    pool.close();
+    client.close();
+    store.close();
+  }
+
+}

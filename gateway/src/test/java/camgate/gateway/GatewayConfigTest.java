@@ -1,0 +1,89 @@
+package camgate.gateway;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Bad configuration is refused before anything starts, with a message that says what to fix. */
+class GatewayConfigTest {
+
+  private static final Path BASE = Path.of("/srv/camgate");
+
+  private static JsonObject camera(String id) {
+    return new JsonObject().put("id", id).put("url", "rtsp://127.0.0.1:8554/" + id).put("zone", "gare");
+  }
+
+  @Test
+  void duplicateCameraIdsAreRefused() {
+    JsonObject json = new JsonObject().put("cameras", new JsonArray().add(camera("cam-1")).add(camera("cam-1")));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GatewayConfig.fromJson(json, BASE));
+    assertTrue(e.getMessage().contains("appears twice"), e.getMessage());
+  }
+
+  @Test
+  void cameraIdsMustBeUrlSafe() {
+    JsonObject json = new JsonObject().put("cameras", new JsonArray().add(camera("../etc")));
+    assertThrows(IllegalArgumentException.class, () -> GatewayConfig.fromJson(json, BASE));
+  }
+
+  @Test
+  void cameraWithoutZoneIsRefused() {
+    JsonObject json = new JsonObject().put("cameras", new JsonArray().add(camera("c").put("zone", null)));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GatewayConfig.fromJson(json, BASE));
+    assertTrue(e.getMessage().contains("\"zone\""), e.getMessage());
+  }
+
+  @Test
+  void apiKeysMustBeStoredHashed() {
+    JsonObject json = new JsonObject().put("api_keys", new JsonArray().add(new JsonObject()
+        .put("key_sha256", "plaintext-key").put("subject", new JsonObject().put("id", "a"))));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GatewayConfig.fromJson(json, BASE));
+    assertTrue(e.getMessage().contains("sha256sum"), e.getMessage());
+  }
+
+  @Test
+  void apiKeysAuthenticateByHashAndStayOutOfThePolicyView() {
+    JsonObject json = new JsonObject().put("api_keys", new JsonArray().add(new JsonObject()
+        .put("key_sha256", ApiKeys.hash("s3cret")).put("subject", new JsonObject().put("id", "agent-042")
+            .put("roles", new JsonArray().add("operator")))));
+    GatewayConfig config = GatewayConfig.fromJson(json, BASE);
+    assertEquals("agent-042", config.apiKeys().authenticate("s3cret").orElseThrow().id());
+    assertTrue(config.apiKeys().authenticate("s3cret ").isEmpty());
+    assertTrue(config.apiKeys().authenticate(null).isEmpty());
+    assertFalse(config.policyView().encode().contains(ApiKeys.hash("s3cret")));
+    assertFalse(config.raw().containsKey("api_keys"));
+  }
+
+  @Test
+  void relativeFilePathsAreTakenFromTheConfigurationFolder() {
+    JsonObject json = new JsonObject().put("cameras", new JsonArray().add(new JsonObject().put("id", "f")
+        .put("url", "media/clip.avi").put("zone", "z")));
+    assertEquals("/srv/camgate/media/clip.avi", GatewayConfig.fromJson(json, BASE).cameras().get(0).url());
+  }
+
+  @Test
+  void invalidJsonFileNamesTheFile() throws Exception {
+    Path f = Files.createTempFile("camgate", ".json");
+    Files.writeString(f, "{ cameras: ");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GatewayConfig.load(f, BASE));
+    assertTrue(e.getMessage().contains(f.toString()), e.getMessage());
+    Files.delete(f);
+  }
+
+  @Test
+  void privacyMasksOutsideTheFrameAreRefused() {
+    JsonArray masks = new JsonArray().add(new JsonObject().put("label", "door")
+        .put("polygon", new JsonArray().add(new JsonArray().add(0.1).add(0.1)).add(new JsonArray().add(1.5).add(0.1))
+            .add(new JsonArray().add(0.1).add(0.9))));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Gateway.parseMasks(masks));
+    assertTrue(e.getMessage().contains("outside the frame"), e.getMessage());
+  }
+}

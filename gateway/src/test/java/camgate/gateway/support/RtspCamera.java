@@ -1,0 +1,70 @@
+package camgate.gateway.support;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** A real RTSP camera on loopback: GStreamer's RTSP server (Debian) serving a media file as H.264. */
+public final class RtspCamera implements AutoCloseable {
+
+  private final Process process;
+  private final String url;
+
+  private RtspCamera(Process process, String url) {
+    this.process = process;
+    this.url = url;
+  }
+
+  /** Starts the server and waits until it accepts connections. */
+  public static RtspCamera serve(Path media) throws IOException, InterruptedException {
+    if (!Files.isRegularFile(media)) {
+      throw new IllegalStateException("test media " + media + " missing; run ./camgate setup (Debian opencv-doc, "
+          + "python3-skimage)");
+    }
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Path script = TestPaths.root().resolve("gateway/src/test/python/rtsp_camera.py");
+    Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), "--port", Integer.toString(port),
+        "--media", media.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        String line = r.readLine();
+        return line != null && line.startsWith("READY ") ? line.substring(6) : null;
+      } catch (IOException e) {
+        return null;
+      }
+    });
+    try {
+      String url = ready.get(20, TimeUnit.SECONDS);
+      if (url == null) {
+        p.destroyForcibly();
+        throw new IllegalStateException("RTSP test camera did not start (python3-gi, gir1.2-gst-rtsp-server-1.0 "
+            + "installed? ./camgate setup installs them)");
+      }
+      return new RtspCamera(p, url);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      p.destroyForcibly();
+      throw new IllegalStateException("RTSP test camera did not report READY within 20 s", e);
+    }
+  }
+
+  public String url() {
+    return url;
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(5, TimeUnit.SECONDS)) {
+      process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+    }
+  }
+}

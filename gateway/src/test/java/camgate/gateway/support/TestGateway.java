@@ -1,0 +1,196 @@
+package camgate.gateway.support;
+
+import camgate.audit.AuditEntry;
+import camgate.gateway.ApiKeys;
+import camgate.gateway.Gateway;
+import camgate.gateway.GatewayConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** A real gateway for tests: real OPA over the project's policies, a real H2 audit log in a temp folder. */
+public final class TestGateway implements AutoCloseable {
+
+  /** Keys of subjects that exist in policies/data (see policies/README.md). */
+  public static final String OPERATOR_KEY = "test-key-agent-042";
+  public static final String GARE_KEY = "test-key-agent-107";
+  public static final String AUDITOR_KEY = "test-key-auditor-1";
+  public static final String FACEID_KEY = "test-key-vms-faceid";
+
+  private final Vertx vertx;
+  private final Gateway gateway;
+  private final Path dir;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private TestGateway(Vertx vertx, Gateway gateway, Path dir) {
+    this.vertx = vertx;
+    this.gateway = gateway;
+    this.dir = dir;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builds the configuration JSON a test needs and starts the gateway. */
+  public static final class Builder {
+    private final JsonArray cameras = new JsonArray();
+    private URI externalOpa;
+    private Duration recheck = Duration.ofSeconds(30);
+    private long deadlineMs = 2000;
+    private final JsonObject extra = new JsonObject();
+
+    public Builder camera(String id, String url, String zone) {
+      cameras.add(new JsonObject().put("id", id).put("url", url).put("zone", zone).put("loop", true));
+      return this;
+    }
+
+    public Builder externalOpa(URI url) {
+      this.externalOpa = url;
+      return this;
+    }
+
+    public Builder recheck(Duration interval) {
+      this.recheck = interval;
+      return this;
+    }
+
+    /** A generous detection deadline: on a loaded 2-core CI machine the fail-safe must not be what a test measures. */
+    public Builder detectionDeadlineMs(long ms) {
+      this.deadlineMs = ms;
+      return this;
+    }
+
+    /** Adds a top-level configuration key ("modules", "destinations", ...); "opa_binary" overrides the OPA path. */
+    public Builder extra(String key, Object value) {
+      extra.put(key, value);
+      return this;
+    }
+
+    public JsonObject json(Path dir) {
+      Path root = TestPaths.root();
+      JsonObject opa = new JsonObject().put("timeout_ms", 2000).put("recheck_ms", recheck.toMillis())
+          .put("binary", TestPaths.opa().toString())
+          .put("policies", new JsonArray().add(root.resolve("policies/camgate").toString())
+              .add(root.resolve("policies/data").toString()));
+      if (externalOpa != null) {
+        opa.put("url", externalOpa.toString());
+      }
+      if (extra.containsKey("opa_binary")) {
+        opa.put("binary", extra.getString("opa_binary"));
+      }
+      JsonObject json = new JsonObject()
+          .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0))
+          .put("opa", opa)
+          .put("audit", new JsonObject().put("dir", dir.resolve("audit").toString()).put("origin", "camgate.test/log"))
+          .put("redaction", new JsonObject().put("style", "pixelate").put("deadline_ms", deadlineMs)
+              .put("models", TestPaths.models().toString()))
+          .put("cameras", cameras)
+          .put("api_keys", new JsonArray()
+              .add(key(OPERATOR_KEY, "agent-042", "operator", "police-municipale", "display"))
+              .add(key(GARE_KEY, "agent-107", "operator", "police-municipale", "display"))
+              .add(key(AUDITOR_KEY, "auditor-1", "auditor", "cnil", null))
+              .add(key(FACEID_KEY, "vms-faceid", "consumer", "vms-example", "face_recognition")));
+      extra.forEach(e -> {
+        if (!e.getKey().equals("opa_binary")) {
+          json.put(e.getKey(), e.getValue());
+        }
+      });
+      return json;
+    }
+
+    public TestGateway start() throws Exception {
+      Path dir = Files.createTempDirectory("camgate-test");
+      Vertx vertx = Vertx.vertx();
+      GatewayConfig config = GatewayConfig.fromJson(json(dir), dir);
+      try {
+        Gateway g = Gateway.start(vertx, config, Clock.systemDefaultZone()).await(90, TimeUnit.SECONDS);
+        return new TestGateway(vertx, g, dir);
+      } catch (Exception e) {
+        vertx.close().await(10, TimeUnit.SECONDS);
+        throw e;
+      }
+    }
+
+    private static JsonObject key(String key, String id, String role, String org, String capability) {
+      JsonArray caps = capability == null ? new JsonArray() : new JsonArray().add(capability);
+      return new JsonObject().put("key_sha256", ApiKeys.hash(key)).put("subject", new JsonObject().put("id", id)
+          .put("roles", new JsonArray().add(role)).put("org", org).put("capabilities", caps));
+    }
+  }
+
+  public Gateway gateway() {
+    return gateway;
+  }
+
+  public Path directory() {
+    return dir;
+  }
+
+  public URI uri(String pathAndQuery) {
+    return gateway.url().resolve(pathAndQuery);
+  }
+
+  /** GET with an API key (null: none), whole body. */
+  public HttpResponse<byte[]> get(String pathAndQuery, String key) throws IOException, InterruptedException {
+    return http.send(request(pathAndQuery, key).build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  /** GET a stream: headers now, body as it arrives. */
+  public HttpResponse<InputStream> open(String pathAndQuery, String key) throws IOException, InterruptedException {
+    return http.send(request(pathAndQuery, key).build(), HttpResponse.BodyHandlers.ofInputStream());
+  }
+
+  private HttpRequest.Builder request(String pathAndQuery, String key) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri(pathAndQuery)).timeout(Duration.ofSeconds(30)).GET();
+    if (key != null) {
+      b.header("Authorization", "Bearer " + key);
+    }
+    return b;
+  }
+
+  /** Every access decision in the audit log so far. */
+  public List<AuditEntry> decisions() {
+    return entries().stream().filter(e -> e.event().type().equals("access_decision")).toList();
+  }
+
+  public List<AuditEntry> entries() {
+    return gateway.auditLog().entries(0, 1_000_000);
+  }
+
+  /** Waits until a camera publishes frames (its first detection pass done). */
+  public void awaitLive(String cameraId, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      var feed = gateway.feeds().get(cameraId);
+      if (feed.status().live() && feed.redactedHub().latest().isPresent()) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("camera " + cameraId + " not live after " + timeout + ": "
+        + gateway.feeds().get(cameraId).status());
+  }
+
+  @Override
+  public void close() throws Exception {
+    try {
+      gateway.stop().await(30, TimeUnit.SECONDS);
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+}

@@ -1,0 +1,60 @@
+package camgate.redaction;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/** Geometry on boxes: overlap, suppression of duplicates, growth by a margin. */
+final class Boxes {
+  private Boxes() {}
+
+  static double iou(Box a, Box b) {
+    double inter = intersection(a, b);
+    double union = a.area() + b.area() - inter;
+    return union <= 0 ? 0 : inter / union;
+  }
+
+  static double intersection(Box a, Box b) {
+    int x0 = Math.max(a.x(), b.x());
+    int y0 = Math.max(a.y(), b.y());
+    int x1 = Math.min(a.x() + a.w(), b.x() + b.w());
+    int y1 = Math.min(a.y() + a.h(), b.y() + b.h());
+    return x1 > x0 && y1 > y0 ? (double) (x1 - x0) * (y1 - y0) : 0;
+  }
+
+  /** Keeps the best-scoring box of each group overlapping by more than {@code maxIou}. */
+  static List<Box> nonMaximumSuppression(List<Box> boxes, double maxIou) {
+    List<Box> sorted = new ArrayList<>(boxes);
+    sorted.sort(Comparator.comparingDouble(Box::score).reversed());
+    List<Box> kept = new ArrayList<>();
+    for (Box candidate : sorted) {
+      boolean duplicate = false;
+      for (Box k : kept) {
+        if (iou(candidate, k) > maxIou) {
+          duplicate = true;
+          break;
+        }
+      }
+      if (!duplicate) {
+        kept.add(candidate);
+      }
+    }
+    return kept;
+  }
+
+  /** Grows a box by {@code margin} of its width and height on every side, clipped to the frame. */
+  static Box grow(Box b, double margin, int frameW, int frameH) {
+    int dx = (int) Math.ceil(b.w() * margin);
+    int dy = (int) Math.ceil(b.h() * margin);
+    return clip(new Box(b.kind(), b.x() - dx, b.y() - dy, b.w() + 2 * dx, b.h() + 2 * dy, b.score()), frameW, frameH);
+  }
+
+  /** The part of a box inside the frame; width or height 0 when it lies outside. */
+  static Box clip(Box b, int frameW, int frameH) {
+    int x0 = Math.max(0, b.x());
+    int y0 = Math.max(0, b.y());
+    int x1 = Math.min(frameW, b.x() + b.w());
+    int y1 = Math.min(frameH, b.y() + b.h());
+    return new Box(b.kind(), x0, y0, Math.max(0, x1 - x0), Math.max(0, y1 - y0), b.score());
+  }
+}

@@ -1,0 +1,4 @@
+package camgate.redaction;
+
+/** What a detector looks for. */
+public enum ObjectKind { FACE, PLATE }

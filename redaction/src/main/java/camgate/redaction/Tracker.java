@@ -1,0 +1,160 @@
+package camgate.redaction;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Carries detections across frames so each mask follows its object: detections are associated with tracks
+ * by overlap (or, for objects that moved further than their own size, by distance), a track keeps a constant
+ * velocity estimate, and it is held for {@code holdFrames} after its last detection so a missed detection does
+ * not open the mask. Between detections a track covers both where it was last seen and where it is predicted,
+ * so the mask errs on the side of covering. Not thread-safe: one per pipeline.
+ */
+final class Tracker {
+  private final int holdFrames;
+  private final List<Track> tracks = new ArrayList<>();
+
+  Tracker(int holdFrames) {
+    this.holdFrames = holdFrames;
+  }
+
+  /** One followed object: its last detected box, frame and velocity in pixels per frame. */
+  private static final class Track {
+    final ObjectKind kind;
+    double cx;
+    double cy;
+    double w;
+    double h;
+    double vx;
+    double vy;
+    long lastSeen;
+    int hits;
+    float score;
+
+    Track(Box b, long frame) {
+      kind = b.kind();
+      cx = b.x() + b.w() / 2.0;
+      cy = b.y() + b.h() / 2.0;
+      w = b.w();
+      h = b.h();
+      lastSeen = frame;
+      hits = 1;
+      score = b.score();
+    }
+
+    Box predicted(long frame) {
+      long dt = frame - lastSeen;
+      double px = cx + vx * dt;
+      double py = cy + vy * dt;
+      return box(px, py, w, h);
+    }
+
+    Box lastBox() {
+      return box(cx, cy, w, h);
+    }
+
+    private Box box(double x, double y, double bw, double bh) {
+      return new Box(kind, (int) Math.floor(x - bw / 2), (int) Math.floor(y - bh / 2), (int) Math.ceil(bw),
+          (int) Math.ceil(bh), score);
+    }
+
+    void observe(Box b, long frame) {
+      double ncx = b.x() + b.w() / 2.0;
+      double ncy = b.y() + b.h() / 2.0;
+      long dt = Math.max(1, frame - lastSeen);
+      double nvx = (ncx - cx) / dt;
+      double nvy = (ncy - cy) / dt;
+      // The first observed displacement is the whole estimate; later ones are smoothed against jitter.
+      vx = hits == 1 ? nvx : 0.5 * vx + 0.5 * nvx;
+      vy = hits == 1 ? nvy : 0.5 * vy + 0.5 * nvy;
+      cx = ncx;
+      cy = ncy;
+      w = b.w();
+      h = b.h();
+      lastSeen = frame;
+      hits++;
+      score = b.score();
+    }
+  }
+
+  private record Pair(Track track, Box detection, double affinity) {}
+
+  /** Associates the detections made on {@code frame} with the tracks; new objects start tracks. */
+  void update(List<Box> detections, long frame) {
+    dropExpired(frame);
+    List<Pair> pairs = new ArrayList<>();
+    for (Track t : tracks) {
+      Box p = t.predicted(frame);
+      for (Box d : detections) {
+        if (d.kind() != t.kind) {
+          continue;
+        }
+        double iou = Boxes.iou(p, d);
+        double dist = Math.hypot(p.x() + p.w() / 2.0 - d.x() - d.w() / 2.0, p.y() + p.h() / 2.0 - d.y() - d.h() / 2.0);
+        double size = Math.max(t.w, t.h);
+        double ratio = Math.max(d.w(), d.h()) / Math.max(1.0, size);
+        if (iou > 0.1) {
+          pairs.add(new Pair(t, d, 1 + iou));
+        } else if (dist < 1.5 * size && ratio > 0.5 && ratio < 2) {
+          pairs.add(new Pair(t, d, 1 - dist / (1.5 * size)));
+        }
+      }
+    }
+    pairs.sort(Comparator.comparingDouble(Pair::affinity).reversed());
+    List<Track> matchedTracks = new ArrayList<>();
+    List<Box> matchedDetections = new ArrayList<>();
+    for (Pair p : pairs) {
+      if (containsIdentity(matchedTracks, p.track) || containsIdentity(matchedDetections, p.detection)) {
+        continue;
+      }
+      p.track.observe(p.detection, frame);
+      matchedTracks.add(p.track);
+      matchedDetections.add(p.detection);
+    }
+    for (Box d : detections) {
+      if (!containsIdentity(matchedDetections, d)) {
+        tracks.add(new Track(d, frame));
+      }
+    }
+  }
+
+  /**
+   * The boxes to redact on {@code frame}: for each live track, the box spanning its last detected box and, when
+   * it was detected on an earlier frame, the box predicted for this one (both, since the prediction may be wrong).
+   */
+  List<Box> boxesAt(long frame) {
+    dropExpired(frame);
+    List<Box> out = new ArrayList<>();
+    for (Track t : tracks) {
+      Box last = t.lastBox();
+      out.add(frame == t.lastSeen ? last : span(last, t.predicted(frame)));
+    }
+    return out;
+  }
+
+  private static Box span(Box a, Box b) {
+    int x0 = Math.min(a.x(), b.x());
+    int y0 = Math.min(a.y(), b.y());
+    int x1 = Math.max(a.x() + a.w(), b.x() + b.w());
+    int y1 = Math.max(a.y() + a.h(), b.y() + b.h());
+    return new Box(a.kind(), x0, y0, x1 - x0, y1 - y0, a.score());
+  }
+
+  int size() {
+    return tracks.size();
+  }
+
+  private void dropExpired(long frame) {
+    tracks.removeIf(t -> frame - t.lastSeen > holdFrames);
+  }
+
+  private static <T> boolean containsIdentity(List<T> list, T item) {
+    for (T x : list) {
+      if (x == item) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,230 @@
+package camgate.redaction;
+
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.bytedeco.javacpp.indexer.UByteIndexer;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Scalar;
+import org.junit.jupiter.api.Test;
+
+/** The pipeline with injected detectors: fail-safe, warm-up, masks, input left untouched. */
+class RedactionPipelineTest {
+  private static final ModelInfo FAKE = new ModelInfo("fake", "0".repeat(64), 0.5f);
+
+  /** A detector returning fixed boxes, or throwing, or stalling until released. */
+  static final class ScriptedDetector implements ObjectDetector {
+    volatile List<Box> boxes = List.of();
+    volatile RuntimeException failure;
+    volatile CountDownLatch stall;
+
+    @Override
+    public ObjectKind kind() {
+      return ObjectKind.FACE;
+    }
+
+    @Override
+    public ModelInfo model() {
+      return FAKE;
+    }
+
+    @Override
+    public List<Box> detect(Mat bgr) {
+      CountDownLatch s = stall;
+      if (s != null) {
+        try {
+          s.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      if (failure != null) {
+        throw failure;
+      }
+      return boxes;
+    }
+  }
+
+  /** A frame of random noise: every pixel differs from the mask colour with overwhelming probability. */
+  static Mat noise(int w, int h) {
+    Mat m = new Mat(h, w, CV_8UC3);
+    java.util.Random rnd = new java.util.Random(42);
+    try (UByteIndexer idx = m.createIndexer()) {
+      for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+          for (int c = 0; c < 3; c++) {
+            idx.put(y, x, c, 128 + rnd.nextInt(128));
+          }
+        }
+      }
+    }
+    return m;
+  }
+
+  /** True when every pixel of the rectangle has the mask colour. */
+  static boolean isMaskColour(Mat m, int x0, int y0, int w, int h) {
+    try (UByteIndexer idx = m.createIndexer()) {
+      for (int y = y0; y < y0 + h; y++) {
+        for (int x = x0; x < x0 + w; x++) {
+          for (int c = 0; c < 3; c++) {
+            if (idx.get(y, x, c) != (int) RegionRedactor.MASK_COLOUR.get(c)) {
+              return false;
+            }
+          }
+        }
+      }
+    }
+    return true;
+  }
+
+  static boolean identical(Mat a, Mat b) {
+    try (UByteIndexer ia = a.createIndexer(); UByteIndexer ib = b.createIndexer()) {
+      for (int y = 0; y < a.rows(); y++) {
+        for (int x = 0; x < a.cols(); x++) {
+          for (int c = 0; c < 3; c++) {
+            if (ia.get(y, x, c) != ib.get(y, x, c)) {
+              return false;
+            }
+          }
+        }
+      }
+    }
+    return true;
+  }
+
+  @Test
+  void detectedBoxIsRedactedAndTheRestOfTheFrameAndTheInputAreUntouched() {
+    ScriptedDetector detector = new ScriptedDetector();
+    detector.boxes = List.of(new Box(ObjectKind.FACE, 40, 40, 30, 30, 0.9f));
+    try (Mat frame = noise(160, 120); Mat original = frame.clone();
+        RedactionPipeline pipeline = RedactionPipeline.create(Detectors.of(detector),
+            RedactionSettings.defaults().withStyle(RedactionStyle.FILL).withMargin(0));
+        ProcessedFrame out = pipeline.process(frame, false)) {
+      assertFalse(out.report().failSafe(), () -> out.report().failSafeReason());
+      assertEquals(List.of(new Box(ObjectKind.FACE, 40, 40, 30, 30, 0.9f)), out.report().faces());
+      assertTrue(isMaskColour(out.redacted(), 40, 40, 30, 30), "the face box is filled");
+      assertFalse(isMaskColour(out.redacted(), 0, 0, 40, 40), "outside the box the frame is intact");
+      assertTrue(identical(frame, original), "process() must not modify its input");
+      assertNull(out.masksOnly(), "masksOnly is only produced when asked");
+      assertEquals(List.of(FAKE), out.report().models());
+    }
+  }
+
+  @Test
+  void throwingDetectorYieldsFullyMaskedFramesAndIsCounted() {
+    ScriptedDetector detector = new ScriptedDetector();
+    detector.failure = new IllegalStateException("model exploded");
+    try (Mat frame = noise(64, 48);
+        RedactionPipeline pipeline = RedactionPipeline.create(Detectors.of(detector), RedactionSettings.defaults())) {
+      for (int i = 0; i < 3; i++) {
+        try (ProcessedFrame out = pipeline.process(frame, false)) {
+          assertTrue(out.report().failSafe());
+          assertTrue(out.report().failSafeReason().contains("model exploded"), out.report().failSafeReason());
+          assertTrue(isMaskColour(out.redacted(), 0, 0, 64, 48), "the whole frame is masked");
+        }
+      }
+      assertEquals(new RedactionStats(3, 3, 3, 0), pipeline.stats());
+      // Recovery: once the detector works again the frames are served redacted, not masked whole.
+      detector.failure = null;
+      try (ProcessedFrame out = pipeline.process(frame, false)) {
+        assertFalse(out.report().failSafe(), () -> out.report().failSafeReason());
+        assertFalse(isMaskColour(out.redacted(), 0, 0, 64, 48));
+      }
+      assertEquals(new RedactionStats(4, 3, 3, 0), pipeline.stats());
+    }
+  }
+
+  @Test
+  void stallingDetectorYieldsFullyMaskedFramesWithinAboutTheDeadline() {
+    ScriptedDetector detector = new ScriptedDetector();
+    detector.stall = new CountDownLatch(1);
+    Duration deadline = Duration.ofMillis(200);
+    try (Mat frame = noise(64, 48);
+        RedactionPipeline pipeline = RedactionPipeline.create(Detectors.of(detector),
+            RedactionSettings.defaults().withDetectionDeadline(deadline))) {
+      for (int i = 0; i < 4; i++) {
+        long t0 = System.nanoTime();
+        try (ProcessedFrame out = pipeline.process(frame, false)) {
+          long ms = (System.nanoTime() - t0) / 1_000_000;
+          assertTrue(out.report().failSafe());
+          assertTrue(isMaskColour(out.redacted(), 0, 0, 64, 48), "the whole frame is masked");
+          // Generous bound: it is a contract (bounded blocking), not a speed goal.
+          assertTrue(ms < deadline.toMillis() + 2000, "process() blocked " + ms + " ms");
+        }
+      }
+      RedactionStats stats = pipeline.stats();
+      assertEquals(4, stats.frames());
+      assertEquals(4, stats.failSafeFrames());
+      assertEquals(4, stats.lateFrames());
+      detector.stall.countDown();
+    }
+  }
+
+  @Test
+  void warmUpMasksTheWholeFrameUntilTheFirstDetectionCompletes() {
+    ScriptedDetector detector = new ScriptedDetector();
+    detector.stall = new CountDownLatch(1);
+    try (Mat frame = noise(64, 48);
+        RedactionPipeline pipeline = RedactionPipeline.create(Detectors.of(detector),
+            RedactionSettings.defaults().withDetectionDeadline(Duration.ofMillis(100)).withDetectionInterval(5))) {
+      try (ProcessedFrame out = pipeline.process(frame, false)) {
+        assertTrue(out.report().failSafe(), "first frame: detection late, nothing known yet");
+      }
+      detector.stall.countDown();
+      detector.stall = null;
+      // The stalled pass finishes in the background; its late result is discarded and a new pass runs.
+      ProcessedFrame out = null;
+      for (int i = 0; i < 50; i++) {
+        if (out != null) {
+          out.close();
+        }
+        out = pipeline.process(frame, false);
+        if (!out.report().failSafe()) {
+          break;
+        }
+      }
+      assertFalse(out.report().failSafe(), "after a completed pass frames are served redacted");
+      out.close();
+    }
+  }
+
+  @Test
+  void privacyMasksApplyInBothViewsBeforeDetection() {
+    ScriptedDetector detector = new ScriptedDetector();
+    PrivacyMask window = new PrivacyMask("dwelling", List.of(new NormalizedPoint(0, 0), new NormalizedPoint(0.5, 0),
+        new NormalizedPoint(0.5, 0.5), new NormalizedPoint(0, 0.5)));
+    try (Mat frame = noise(100, 100);
+        RedactionPipeline pipeline = RedactionPipeline.create(Detectors.of(detector), RedactionSettings.defaults())) {
+      try (ProcessedFrame out = pipeline.process(frame, true)) {
+        assertFalse(isMaskColour(out.masksOnly(), 0, 0, 50, 50), "no mask yet");
+      }
+      pipeline.updateMasks(List.of(window));
+      try (ProcessedFrame out = pipeline.process(frame, true)) {
+        assertFalse(out.report().failSafe());
+        assertTrue(isMaskColour(out.redacted(), 0, 0, 50, 50), "redacted view");
+        assertTrue(isMaskColour(out.masksOnly(), 0, 0, 50, 50), "masks-only view");
+        assertFalse(isMaskColour(out.masksOnly(), 60, 60, 40, 40), "outside the polygon");
+        assertTrue(identical(out.masksOnly().apply(new org.bytedeco.opencv.opencv_core.Rect(60, 60, 40, 40)),
+            frame.apply(new org.bytedeco.opencv.opencv_core.Rect(60, 60, 40, 40))), "raw view keeps faces");
+      }
+    }
+  }
+
+  @Test
+  void rejectsFramesThatAreNotBgr() {
+    try (RedactionPipeline pipeline = RedactionPipeline.create(Detectors.of(new ScriptedDetector()),
+        RedactionSettings.defaults()); Mat gray = new Mat(10, 10, org.bytedeco.opencv.global.opencv_core.CV_8UC1,
+        new Scalar(0))) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> pipeline.process(gray, false));
+      assertTrue(e.getMessage().contains("CV_8UC3"), e.getMessage());
+      assertEquals(0, pipeline.stats().frames(), "a rejected frame is not counted");
+    }
+  }
+}

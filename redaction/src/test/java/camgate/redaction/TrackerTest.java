@@ -1,0 +1,61 @@
+package camgate.redaction;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TrackerTest {
+  private static Box face(int x, int y) {
+    return new Box(ObjectKind.FACE, x, y, 20, 20, 0.9f);
+  }
+
+  private static boolean covers(Box outer, Box inner) {
+    return outer.x() <= inner.x() && outer.y() <= inner.y() && outer.x() + outer.w() >= inner.x() + inner.w()
+        && outer.y() + outer.h() >= inner.y() + inner.h();
+  }
+
+  @Test
+  void maskIsHeldForHoldFramesAfterTheLastDetectionThenDropped() {
+    Tracker tracker = new Tracker(3);
+    tracker.update(List.of(face(100, 100)), 0);
+    for (long f = 1; f <= 3; f++) {
+      assertEquals(1, tracker.boxesAt(f).size(), "held on frame " + f);
+    }
+    assertEquals(List.of(), tracker.boxesAt(4), "dropped after 3 frames without detection");
+  }
+
+  @Test
+  void predictedBoxFollowsAConstantVelocityBetweenDetections() {
+    Tracker tracker = new Tracker(10);
+    tracker.update(List.of(face(100, 100)), 0);
+    tracker.update(List.of(face(110, 100)), 2); // 5 px per frame
+    assertEquals(1, tracker.size(), "the second detection continues the first track");
+    for (long f = 3; f <= 6; f++) {
+      Box truth = face(110 + 5 * (int) (f - 2), 100);
+      List<Box> boxes = tracker.boxesAt(f);
+      assertEquals(1, boxes.size());
+      assertTrue(covers(boxes.get(0), truth), "frame " + f + ": " + boxes.get(0) + " must cover " + truth);
+      assertTrue(covers(boxes.get(0), face(110, 100)), "and still the last detected position");
+    }
+  }
+
+  @Test
+  void fastObjectThatNoLongerOverlapsIsStillAssociatedByDistance() {
+    Tracker tracker = new Tracker(10);
+    tracker.update(List.of(face(100, 100)), 0);
+    tracker.update(List.of(face(125, 100)), 1); // moved more than its width: IoU 0
+    assertEquals(1, tracker.size());
+  }
+
+  @Test
+  void distinctObjectsAndKindsGetTheirOwnTracks() {
+    Tracker tracker = new Tracker(10);
+    Box plate = new Box(ObjectKind.PLATE, 100, 100, 20, 20, 1f);
+    tracker.update(List.of(face(100, 100), plate, face(400, 300)), 0);
+    assertEquals(3, tracker.size());
+    tracker.update(List.of(face(102, 100), plate, face(402, 300)), 1);
+    assertEquals(3, tracker.size(), "re-detections extend tracks, they do not add new ones");
+  }
+}
