@@ -140,7 +140,7 @@
   });
   document.querySelectorAll('#tabs button').forEach(b => b.addEventListener('click', () => { tab = b.dataset.tab; renderRegister(); }));
   ['f-camera', 'f-person', 'f-purpose', 'f-from', 'f-to', 'f-decision'].forEach(id =>
-    document.getElementById(id).addEventListener('input', renderRegister));
+    ['input', 'change'].forEach(type => document.getElementById(id).addEventListener(type, renderRegister)));
   document.addEventListener('camgate:lang', () => { if (verdict) showVerdict(verdict); });
   await latest();
 })();

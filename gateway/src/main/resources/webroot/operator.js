@@ -88,18 +88,19 @@
     stop();
     document.getElementById('denied').classList.add('hidden');
     document.getElementById('viewer').classList.add('hidden');
-    controller = new AbortController();
+    const mine = new AbortController();
+    controller = mine;
     const url = '/cameras/' + encodeURIComponent(camera) + '/stream.mjpg?purpose=' + encodeURIComponent(purpose);
     let r;
     try {
-      r = await fetch(url, { credentials: 'same-origin', signal: controller.signal, cache: 'no-store' });
+      r = await fetch(url, { credentials: 'same-origin', signal: mine.signal, cache: 'no-store' });
     } catch (e) {
-      showDenied(0, { error: e.message });
+      if (e.name !== 'AbortError') showDenied(0, { error: e.message });
       return;
     }
     if (!r.ok) {
       showDenied(r.status, await json(r));
-      controller = null;
+      if (controller === mine) controller = null;
       return;
     }
     const viewer = document.getElementById('viewer');
@@ -121,14 +122,18 @@
         frames++;
         img.dataset.frames = frames;
         img.dataset.sequence = frame.headers['x-frame-sequence'] || '';
+        img.dataset.failSafe = frame.headers['x-fail-safe'] === '1' ? '1' : '0';
         document.getElementById('frames').textContent = t('op.frames', { n: frames });
         document.getElementById('failsafe').classList.toggle('hidden', frame.headers['x-fail-safe'] !== '1');
       });
     } catch (e) {
       if (e.name !== 'AbortError') document.getElementById('hint').textContent = t('common.error', { e: e.message });
     }
-    document.getElementById('ended').classList.remove('hidden');
-    stop();
+    // A newer view may have started meanwhile: only the current one updates the page.
+    if (controller === mine) {
+      document.getElementById('ended').classList.remove('hidden');
+      stop();
+    }
   }
 
   document.getElementById('view').addEventListener('click', view);

@@ -11,7 +11,8 @@ import java.util.Objects;
  * @param databaseFile H2 database file, with or without the {@code .mv.db} suffix H2 adds
  * @param signingKeyFile Ed25519 private key, PKCS#8 PEM; generated (mode 600) when missing
  * @param origin checkpoint origin line and note key name, e.g. {@code camgate.example/audit}
- * @param checkpointInterval how often to sign a checkpoint while entries arrive (default 2 s)
+ * @param checkpointInterval longest time from an acknowledged entry to a signed checkpoint covering it (default 2 s);
+ *     the log checks every half interval and signs when the tree grew
  * @param clock source of entry and checkpoint times (inject a fixed clock in tests)
  */
 public record AuditLogOptions(Path databaseFile, Path signingKeyFile, String origin, Duration checkpointInterval,

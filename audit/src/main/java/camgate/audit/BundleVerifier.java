@@ -153,10 +153,6 @@ public final class BundleVerifier {
             inFlight.add(pool.submit(() -> checkLines(lines, end)));
           }
         }
-        if (eof && carry.length > 0 && inFlight.isEmpty()) {
-          throw entry(seq, "entry " + seq + " (entries.jsonl line " + (seq + 1) + ") has no final newline: the file"
-              + " was truncated or edited");
-        }
         Future<List<LineResult>> head = inFlight.poll();
         if (head == null) {
           continue;
@@ -201,6 +197,10 @@ public final class BundleVerifier {
                 + (previous == null ? 0 : previous.note().size()) + ": checkpoints must be in tree-size order");
           }
         }
+      }
+      if (carry.length > 0) {
+        throw entry(seq, "entry " + seq + " (entries.jsonl line " + (seq + 1) + ") has no final newline: the file"
+            + " was truncated or edited");
       }
     } catch (IOException e) {
       throw bundle("cannot read entries.jsonl: " + e.getMessage());

@@ -123,7 +123,6 @@ final class H2AuditLog implements AuditLog {
     Connection write = null;
     Connection side = null;
     try {
-      SigningKey key = SigningKey.loadOrCreate(options.signingKeyFile(), options.origin());
       Path parent = options.databaseFile().toAbsolutePath().getParent();
       if (parent != null) {
         Files.createDirectories(parent);
@@ -131,6 +130,14 @@ final class H2AuditLog implements AuditLog {
       write = DriverManager.getConnection(url);
       side = DriverManager.getConnection(url);
       createSchema(side);
+      String recordedKeyId = latestRecordedKeyId(side);
+      Path nextKey = Path.of(options.signingKeyFile() + ".next");
+      if (recordedKeyId != null && !Files.exists(options.signingKeyFile()) && !Files.exists(nextKey)) {
+        // Never mint a fresh key for an existing log: its checkpoints would not verify against the announced keys.
+        throw new IOException("signing key " + options.signingKeyFile() + " is missing but the audit log was signed"
+            + " with key " + recordedKeyId + "; restore the key file (mode 600) from backup");
+      }
+      SigningKey key = SigningKey.loadOrCreate(options.signingKeyFile(), options.origin());
       MerkleTree tree = loadTree(side);
       SignedCheckpoint latest = loadLatestCheckpoint(side);
       if (latest != null) {
@@ -146,7 +153,19 @@ final class H2AuditLog implements AuditLog {
         }
       }
       write.setAutoCommit(false);
+      restrictToOwner(options.databaseFile());
       H2AuditLog log = new H2AuditLog(options, url, write, side, tree, key, latest);
+      if (recordedKeyId == null) {
+        log.recordKey(key.publicKey()); // first start
+      }
+      log.recoverRotation();
+      String current = log.signingKey.publicKey().keyId();
+      String expected = latestRecordedKeyId(side);
+      if (!current.equals(expected)) {
+        throw new IOException("signing key " + options.signingKeyFile() + " has key id " + current + " but the audit"
+            + " log's current key is " + expected + "; restore the right key file, or announce a new key with"
+            + " AuditLog.rotateKey() from the right one");
+      }
       log.start();
       LOG.info("audit log open: {} entries, signing key {} {}", tree.size(), key.publicKey().keyId(),
           key.publicKey().fingerprint());
@@ -165,8 +184,10 @@ final class H2AuditLog implements AuditLog {
 
   private void start() {
     writer.start();
-    long period = Math.max(1, options.checkpointInterval().toMillis());
-    checkpointer.scheduleWithFixedDelay(this::checkpointIfGrown, period, period, TimeUnit.MILLISECONDS);
+    // Ticking at half the interval bounds the time from an acknowledged entry to a signed checkpoint covering it by
+    // the interval itself (half a tick of waiting plus signing), not by twice the interval.
+    long period = Math.max(1, options.checkpointInterval().toMillis() / 2);
+    checkpointer.scheduleAtFixedRate(this::checkpointIfGrown, period, period, TimeUnit.MILLISECONDS);
   }
 
   private static void createSchema(Connection c) throws SQLException {
@@ -176,7 +197,10 @@ final class H2AuditLog implements AuditLog {
       s.execute("CREATE TABLE IF NOT EXISTS audit_checkpoint (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
           + " tree_size BIGINT NOT NULL, root BINARY(32) NOT NULL, created_ms BIGINT NOT NULL,"
           + " key_id VARCHAR(8) NOT NULL, note VARCHAR NOT NULL)");
-      for (String table : List.of("audit_batch", "audit_checkpoint")) {
+      // Every signing key ever used, so an export can ship the first one as the bundle's root of trust.
+      s.execute("CREATE TABLE IF NOT EXISTS audit_signing_key (key_id VARCHAR(8) PRIMARY KEY, public_pem VARCHAR NOT NULL,"
+          + " first_used_size BIGINT NOT NULL)");
+      for (String table : List.of("audit_batch", "audit_checkpoint", "audit_signing_key")) {
         // H2 never fires triggers for TRUNCATE but refuses to truncate a table that a foreign key references:
         // an always-empty table holding such a key closes that path (and makes plain DROP TABLE fail too).
         s.execute("CREATE TABLE IF NOT EXISTS " + table + "_truncate_guard (ref BIGINT REFERENCES " + table + ")");
@@ -188,6 +212,15 @@ final class H2AuditLog implements AuditLog {
               + " ON " + table + " CALL '" + AppendOnlyTrigger.class.getName() + "'");
         }
       }
+    }
+  }
+
+  /** The database holds personal data (who watched what): owner-only, like the key. */
+  private static void restrictToOwner(Path databaseFile) throws IOException {
+    String name = databaseFile.getFileName().toString();
+    Path file = databaseFile.resolveSibling(name.endsWith(".mv.db") ? name : name + ".mv.db");
+    if (Files.exists(file) && file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+      Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     }
   }
 
@@ -283,11 +316,17 @@ final class H2AuditLog implements AuditLog {
     Pending p = new Pending(EntryCodec.template(event), event, new CompletableFuture<>());
     try {
       queue.put(p);
-      // close() may have drained the queue between the check and the put: re-check so nobody waits forever.
-      if (closing && !writer.isAlive()) {
-        p.done.completeExceptionally(new AuditUnavailableException("audit log is closed"));
+      while (true) {
+        try {
+          return p.done.get(1, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+          // close() may have drained the queue just before this put: a request the writer will never see must not
+          // wait forever.
+          if (!writer.isAlive()) {
+            p.done.completeExceptionally(new AuditUnavailableException("audit log is closed"));
+          }
+        }
       }
-      return p.done.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AuditUnavailableException("interrupted while waiting for the audit entry to become durable;"
@@ -444,6 +483,8 @@ final class H2AuditLog implements AuditLog {
         ps.executeUpdate();
         sync.execute("CHECKPOINT SYNC");
       } catch (SQLException e) {
+        // A log that cannot store checkpoints cannot keep its promises: appends fail from now on too (fail closed).
+        failure = e;
         throw new AuditUnavailableException("cannot store the audit checkpoint of size " + size + ": " + e.getMessage(), e);
       }
     }
@@ -541,15 +582,54 @@ final class H2AuditLog implements AuditLog {
     bundle.put("report_to", toSeqExclusive);
     bundle.put("exported_at", CheckpointNote.formatTime(options.clock().instant()));
     Files.writeString(dir.resolve("bundle.json"), JSON.writeValueAsString(bundle) + "\n");
-    Files.writeString(dir.resolve("public-key.pem"), firstKeyPem());
+    Files.writeString(dir.resolve("public-key.pem"), firstKeyPem(checkpoints));
     Files.move(entriesTmp, dir.resolve("entries.jsonl"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     Files.move(checkpointsTmp, dir.resolve("checkpoints.jsonl"), StandardCopyOption.REPLACE_EXISTING,
         StandardCopyOption.ATOMIC_MOVE);
   }
 
-  /** The key that signed the first checkpoint: the bundle's root of trust (later keys are announced in entries). */
-  private String firstKeyPem() {
-    return signingKey.publicKey().pem();
+  /** The key that signed the first exported checkpoint: the bundle's root of trust (later keys are announced in entries). */
+  private String firstKeyPem(List<SignedCheckpoint> checkpoints) {
+    String keyId = checkpoints.get(0).keyId();
+    synchronized (sideConnection) {
+      try (PreparedStatement ps = sideConnection.prepareStatement(
+          "SELECT public_pem FROM audit_signing_key WHERE key_id = ?")) {
+        ps.setString(1, keyId);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            return rs.getString(1);
+          }
+        }
+      } catch (SQLException e) {
+        throw new AuditUnavailableException("cannot read the audit signing keys: " + e.getMessage(), e);
+      }
+    }
+    throw new AuditUnavailableException("the first checkpoint was signed by key " + keyId + ", which the database does"
+        + " not record; the bundle would have no root of trust");
+  }
+
+  /** The key id of the most recently announced signing key, or null on first start. */
+  private static String latestRecordedKeyId(Connection c) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+        "SELECT key_id FROM audit_signing_key ORDER BY first_used_size DESC LIMIT 1")) {
+      return rs.next() ? rs.getString(1) : null;
+    }
+  }
+
+  /** Records a signing key (idempotent). */
+  private void recordKey(NoteKey key) {
+    synchronized (sideConnection) {
+      try (PreparedStatement ps = sideConnection.prepareStatement("INSERT INTO audit_signing_key (key_id, public_pem,"
+          + " first_used_size) SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM audit_signing_key WHERE key_id = ?)")) {
+        ps.setString(1, key.keyId());
+        ps.setString(2, key.pem());
+        ps.setLong(3, tree.size());
+        ps.setString(4, key.keyId());
+        ps.executeUpdate();
+      } catch (SQLException e) {
+        throw new AuditUnavailableException("cannot record the audit signing key: " + e.getMessage(), e);
+      }
+    }
   }
 
   private List<SignedCheckpoint> checkpointsUpTo(long size) {
@@ -585,9 +665,115 @@ final class H2AuditLog implements AuditLog {
     return signingKey.publicKey();
   }
 
+  private final Object rotationLock = new Object();
+
+  /**
+   * Crash-safe order: (1) the new key goes to {@code <key>.next} (mode 600); (2) a {@code key_rotation} entry announcing
+   * it is appended durably; (3) a checkpoint signed by the OLD key covers that entry; (4) the old key is copied to
+   * {@code <key>.retired-<keyId>} and {@code .next} atomically replaces the key file; (5) new checkpoints use the new
+   * key. A crash after (2) is completed by {@link #recoverRotation()} at the next open.
+   */
   @Override
   public AuditEntry rotateKey() throws IOException {
-    throw new UnsupportedOperationException("key rotation is not implemented yet");
+    synchronized (rotationLock) {
+      checkAvailable();
+      SigningKey old = signingKey;
+      SigningKey next = SigningKey.generate(options.origin());
+      Path nextFile = sibling(".next");
+      Files.deleteIfExists(nextFile);
+      next.writeTo(nextFile);
+      AuditEntry announcement;
+      // Held from the announcement to the switch: once one old-key checkpoint covers the announcement, the verifier
+      // trusts only the new key, so the periodic checkpointer must not sign another one with the old key meanwhile.
+      synchronized (checkpointLock) {
+        announcement = append(rotationEvent(old.publicKey(), next.publicKey()));
+        finishRotation(old, next, nextFile, announcement.seq());
+      }
+      LOG.info("audit signing key rotated: {} -> {} {}", old.publicKey().keyId(), next.publicKey().keyId(),
+          next.publicKey().fingerprint());
+      return announcement;
+    }
+  }
+
+  static AuditEvent rotationEvent(NoteKey old, NoteKey next) {
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("new_key_pem", next.pem());
+    details.put("new_key_id", next.keyId());
+    details.put("new_key_fingerprint", next.fingerprint());
+    details.put("previous_key_id", old.keyId());
+    return new AuditEvent(BundleVerifier.KEY_ROTATION, null, "rotate_key", null, null, null, null, details);
+  }
+
+  /** Steps (3) to (5) of {@link #rotateKey()}: the announcement (entry {@code announcedSeq}) is already durable. */
+  private void finishRotation(SigningKey old, SigningKey next, Path nextFile, long announcedSeq) throws IOException {
+    synchronized (checkpointLock) {
+      SignedCheckpoint l = latest;
+      if (l == null || l.size() <= announcedSeq) {
+        signAndStore(tree.size()); // signed by the old key; covers the announcement
+      }
+      recordKey(next.publicKey());
+      Path retired = sibling(".retired-" + old.publicKey().keyId());
+      if (!Files.exists(retired)) {
+        old.writeTo(retired);
+      }
+      Files.move(nextFile, options.signingKeyFile(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      signingKey = next;
+    }
+  }
+
+  private Path sibling(String suffix) {
+    Path key = options.signingKeyFile().toAbsolutePath();
+    return key.resolveSibling(key.getFileName() + suffix);
+  }
+
+  /**
+   * Completes a rotation interrupted by a crash: if {@code <key>.next} exists and the log's last {@code key_rotation}
+   * entry announces it, finish steps (3) to (5); if no entry announces it, the rotation never happened: remove it.
+   */
+  private void recoverRotation() throws IOException {
+    Path nextFile = sibling(".next");
+    if (!Files.exists(nextFile)) {
+      return;
+    }
+    SigningKey next = SigningKey.loadOrCreate(nextFile, options.origin());
+    long[] announcedSeq = {-1};
+    String announced = lastAnnouncedKeyId(announcedSeq);
+    if (next.publicKey().keyId().equals(announced)) {
+      LOG.warn("completing an interrupted audit key rotation to {}", announced);
+      finishRotation(signingKey, next, nextFile, announcedSeq[0]);
+    } else {
+      LOG.warn("removing {}: no key_rotation entry announces it (the rotation was interrupted before it was logged)",
+          nextFile);
+      Files.delete(nextFile);
+    }
+  }
+
+  /** The key id announced by the last key_rotation entry (its seq into {@code seqOut[0]}), or null. */
+  private String lastAnnouncedKeyId(long[] seqOut) {
+    String[] last = new String[1];
+    byte[] marker = ("\"type\":\"" + BundleVerifier.KEY_ROTATION + "\"}").getBytes(StandardCharsets.UTF_8);
+    for (long from = 0; from < tree.size(); from += EXPORT_PAGE) {
+      readEntries(from, Math.min(tree.size(), from + EXPORT_PAGE), line -> {
+        if (endsWith(line, marker)) {
+          com.fasterxml.jackson.databind.JsonNode entry = CanonicalJson.parse(line);
+          last[0] = entry.path("details").path("new_key_id").asText(null);
+          seqOut[0] = entry.path("seq").asLong(-1);
+        }
+      });
+    }
+    return last[0];
+  }
+
+  private static boolean endsWith(byte[] line, byte[] suffix) {
+    if (line.length < suffix.length) {
+      return false;
+    }
+    for (int i = 0; i < suffix.length; i++) {
+      if (line[line.length - suffix.length + i] != suffix[i]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override

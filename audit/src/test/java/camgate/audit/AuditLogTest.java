@@ -139,6 +139,46 @@ class AuditLogTest {
   }
 
   @Test
+  void missingOrForeignKeyFileIsRefusedForAnExistingLog() throws Exception {
+    AuditLogOptions o = options(tmp);
+    try (AuditLog log = AuditLog.open(o)) {
+      log.append(event(0));
+    }
+    Path moved = tmp.resolve("key-backup.pem");
+    Files.move(o.signingKeyFile(), moved);
+    java.io.IOException missing = assertThrows(java.io.IOException.class, () -> AuditLog.open(o));
+    assertTrue(missing.getMessage().contains("is missing but the audit log was signed"), missing.getMessage());
+    assertTrue(!Files.exists(o.signingKeyFile()), "no fresh key was minted");
+    SigningKey.generate(o.origin()).writeTo(o.signingKeyFile());
+    java.io.IOException foreign = assertThrows(java.io.IOException.class, () -> AuditLog.open(o));
+    assertTrue(foreign.getMessage().contains("but the audit log's current key is"), foreign.getMessage());
+    Files.delete(o.signingKeyFile());
+    Files.move(moved, o.signingKeyFile());
+    try (AuditLog log = AuditLog.open(o)) {
+      assertEquals(1, log.size());
+    }
+  }
+
+  @Test
+  void entriesEditedBehindTheLogsBackAreDetectedAtOpen() throws Exception {
+    AuditLogOptions o = options(tmp);
+    try (AuditLog log = AuditLog.open(o)) {
+      log.append(event(0));
+      log.append(event(1));
+    }
+    try (Connection c = DriverManager.getConnection(AuditLog.jdbcUrl(o.databaseFile()));
+         Statement s = c.createStatement()) {
+      // Someone with the database file can drop the triggers; the signed checkpoint still catches the edit.
+      s.execute("DROP TRIGGER audit_batch_no_update_row");
+      s.execute("DROP TRIGGER audit_batch_no_update");
+      s.executeUpdate("UPDATE audit_batch SET entries = REPLACE(entries, CAST('agent-1' AS VARBINARY),"
+          + " CAST('agent-7' AS VARBINARY))");
+    }
+    java.io.IOException e = assertThrows(java.io.IOException.class, () -> AuditLog.open(o));
+    assertTrue(e.getMessage().contains("modified outside the log"), e.getMessage());
+  }
+
+  @Test
   void signingKeyIsOwnerOnly() throws Exception {
     AuditLogOptions o = options(tmp);
     try (AuditLog log = AuditLog.open(o)) {

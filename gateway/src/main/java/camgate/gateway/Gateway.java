@@ -14,6 +14,10 @@ import camgate.gateway.http.HttpVerticle;
 import camgate.gateway.policy.OpaProcess;
 import camgate.gateway.policy.PolicyDecisionClient;
 import camgate.gateway.policy.PolicyVersion;
+import camgate.gateway.publish.BundleServer;
+import camgate.gateway.publish.BundleSigner;
+import camgate.gateway.publish.PolicyAdminRoutes;
+import camgate.gateway.publish.PolicyPublisher;
 import camgate.redaction.Detectors;
 import camgate.redaction.NormalizedPoint;
 import camgate.redaction.PrivacyMask;
@@ -44,6 +48,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * keeps it closed until every part is ready, and stopped in reverse.
  *
  * <p>Start-up order: policy engine → configuration guard → audit log → detectors → cameras → HTTP.
+ * With signed bundles (the default with the gateway's own OPA) the policy engine step is: policy store
+ * and signing key → loopback bundle service → OPA → OPA has verified and activated the active version.
  * A failure at any step stops what was started and fails the returned future with the reason.
  */
 public final class Gateway {
@@ -57,6 +63,8 @@ public final class Gateway {
   private final Map<String, CameraFeed> feeds = new LinkedHashMap<>();
   private final AtomicReference<String> policyVersion = new AtomicReference<>("unknown");
   private OpaProcess opaProcess;
+  private PolicyPublisher publisher;
+  private BundleServer bundleServer;
   private URI opaUrl;
   private PolicyDecisionClient policy;
   private AuditLog auditLog;
@@ -86,6 +94,9 @@ public final class Gateway {
   }
 
   private Future<Void> startPolicy() {
+    if (config.signedBundles()) {
+      return startSignedPolicy();
+    }
     if (config.opaUrl().isEmpty()) {
       policyVersion.set(PolicyVersion.of(config.policyRoots()));
     }
@@ -102,13 +113,52 @@ public final class Gateway {
       url = Future.fromCompletionStage(opaProcess.start());
     }
     return url.map(u -> {
-      opaUrl = u;
-      WebClient client = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true)
-          .setConnectTimeout((int) Math.max(100, config.decisionTimeout().toMillis())));
-      policy = new PolicyDecisionClient(client, () -> opaUrl, config.decisionTimeout(), policyVersion::get);
-      LOG.info("policy engine at {} (policy version {})", u, policyVersion.get());
+      connectPolicy(u);
       return null;
     });
+  }
+
+  /**
+   * The DPO's workflow: policy store and signing key (version 1 imported from the policy folders on
+   * first start) → loopback bundle service → OPA configured to download and verify signed bundles →
+   * wait until OPA reports the active version. Until then OPA's decisions are undefined, i.e. denies.
+   */
+  private Future<Void> startSignedPolicy() {
+    Path dir = config.auditDirectory();
+    return PolicyPublisher.open(vertx, dir.resolve("policy-store"), dir.resolve("policy-signing-key.pem"),
+            dir.resolve("policy-signing-key.pub.pem"), config.opaBinary(), config.policyRoots(), config.policyView(),
+            () -> opaUrl,
+            config.policyActivationTimeout(), clock)
+        .compose(p -> {
+          publisher = p;
+          bundleServer = new BundleServer(vertx, p);
+          return bundleServer.start();
+        })
+        .compose(bundleUrl -> vertx.<OpaProcess>executeBlocking(() -> OpaProcess.withSignedBundles(config.opaBinary(),
+            bundleUrl, BundleSigner.KEY_ID, publisher.publicKey(), dir.resolveSibling("opa-config.json"),
+            dir.resolveSibling("opa.log"))))
+        .compose(process -> {
+          opaProcess = process;
+          return Future.fromCompletionStage(process.start());
+        })
+        .compose(u -> {
+          connectPolicy(u);
+          return publisher.active();
+        })
+        .compose(active -> publisher.awaitActive(active.revision(), config.policyActivationTimeout())
+            .recover(e -> Future.failedFuture(new IllegalStateException("OPA did not activate the signed policy "
+                + "bundle " + active.revision() + " within " + config.policyActivationTimeout().toSeconds() + " s: "
+                + e.getMessage() + "; see " + dir.resolveSibling("opa.log"))))
+            .onSuccess(v -> LOG.info("OPA verified and activated policy version {} ({})", active.number(),
+                active.revision())));
+  }
+
+  private void connectPolicy(URI u) {
+    opaUrl = u;
+    WebClient client = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true)
+        .setConnectTimeout((int) Math.max(100, config.decisionTimeout().toMillis())));
+    policy = new PolicyDecisionClient(client, () -> opaUrl, config.decisionTimeout(), this::policyVersion);
+    LOG.info("policy engine at {} (policy version {})", u, policyVersion());
   }
 
   private Future<Void> checkConfiguration() {
@@ -135,8 +185,9 @@ public final class Gateway {
   }
 
   private Future<Void> startCameras() {
-    return vertx.<Detectors>executeBlocking(() -> Detectors.load(config.modelsDirectory())).map(d -> {
-      detectors = d;
+    // Model loading and the first use of FFmpeg (native libraries) take seconds: off the event loop.
+    return vertx.<Void>executeBlocking(() -> {
+      detectors = Detectors.load(config.modelsDirectory());
       RedactionSettings settings = RedactionSettings.defaults()
           .withStyle(config.redactionStyle())
           .withDetectionDeadline(config.detectionDeadline());
@@ -145,6 +196,8 @@ public final class Gateway {
         feeds.put(camera.id(), feed);
         feed.start();
       }
+      return null;
+    }).map(v -> {
       refreshMasks();
       maskTimer = vertx.setPeriodic(MASK_REFRESH.toMillis(), id -> refreshMasks());
       return null;
@@ -199,15 +252,16 @@ public final class Gateway {
   }
 
   private Future<Void> startHttp() {
-    AccessGate gate = new AccessGate(config.apiKeys(), policy, audit, clock, policyVersion::get);
+    AccessGate gate = new AccessGate(config.apiKeys(), policy, audit, clock, this::policyVersion);
     CameraRoutes cameras = new CameraRoutes(vertx, feeds, gate, policy, audit, config.recheckInterval(),
-        policyVersion::get, config.policyView().getJsonObject("retention").getInteger("snapshots_days", 30));
+        this::policyVersion, config.policyView().getJsonObject("retention").getInteger("snapshots_days", 30));
     HealthRoutes health = new HealthRoutes(policy, audit, feeds.values());
     AuditRoutes auditRoutes = new AuditRoutes(gate, audit);
+    PolicyAdminRoutes policyAdmin = new PolicyAdminRoutes(gate, audit, Optional.ofNullable(publisher));
     // The console is mounted first: its session handler must run before every gated route.
     ConsoleRoutes console = new ConsoleRoutes(vertx, config, gate, audit, feeds);
     http = new HttpVerticle(config.host(), config.port(),
-        List.of(console::mount, cameras::mount, health::mount, auditRoutes::mount));
+        List.of(console::mount, cameras::mount, health::mount, auditRoutes::mount, policyAdmin::mount));
     return vertx.deployVerticle(http).map(id -> {
       deploymentId = id;
       return null;
@@ -221,7 +275,7 @@ public final class Gateway {
     details.put("models", detectors.models().stream().map(m -> m.name() + " sha256:" + m.sha256()).toList());
     details.put("http", url().toString());
     return audit.append(new AuditEvent("admin", Map.of("id", "camgate-gateway"), "gateway_start", Map.of(), null,
-        policyVersion.get(), "", details)).mapEmpty();
+        policyVersion(), "", details)).mapEmpty();
   }
 
   public URI url() {
@@ -244,8 +298,14 @@ public final class Gateway {
     return Map.copyOf(feeds);
   }
 
+  /** The policy version gateway-made decisions record: the signed revision OPA last confirmed, or the folders' hash. */
   public String policyVersion() {
-    return policyVersion.get();
+    return publisher != null ? publisher.activeRevision() : policyVersion.get();
+  }
+
+  /** The DPO's publish workflow, present when the gateway serves its OPA signed bundles. */
+  public Optional<PolicyPublisher> policyPublisher() {
+    return Optional.ofNullable(publisher);
   }
 
   /** Stops HTTP first (no new access), then cameras, the audit log (final checkpoint) and OPA. */
@@ -268,8 +328,11 @@ public final class Gateway {
       if (opaProcess != null) {
         opaProcess.close();
       }
+      if (publisher != null) {
+        publisher.close();
+      }
       return null;
-    }));
+    })).compose(v -> bundleServer == null ? Future.succeededFuture() : bundleServer.stop());
   }
 
   static Path defaultRoot() {

@@ -33,7 +33,6 @@ public final class Detectors implements AutoCloseable {
    */
   public static Detectors load(Path modelsDir, Set<ObjectKind> kinds) throws IOException {
     Objects.requireNonNull(modelsDir, "modelsDir");
-    int pool = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     List<ObjectDetector> loaded = new ArrayList<>();
     try {
       if (kinds.contains(ObjectKind.FACE)) {
@@ -46,9 +45,6 @@ public final class Detectors implements AutoCloseable {
         ModelFile text = ModelFile.verified(modelsDir.resolve(PlateTextDetector.FILE), PlateTextDetector.SHA256);
         loaded.add(new PlateTextDetector(text, Float.parseFloat(System.getProperty("camgate.plate.threshold", "0.5")),
             Integer.getInteger("camgate.plate.maxSide", 960)));
-        if (Boolean.parseBoolean(System.getProperty("camgate.plate.cascade", "true"))) {
-          loaded.add(new PlateCascadeDetector(3, pool));
-        }
       }
       return new Detectors(loaded);
     } catch (IOException | RuntimeException e) {

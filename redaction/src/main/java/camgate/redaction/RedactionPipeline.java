@@ -183,5 +183,14 @@ public final class RedactionPipeline implements AutoCloseable {
   @Override
   public void close() {
     detectionThread.shutdownNow();
+    // Wait for a detection pass in progress: closing the shared detectors while a native ONNX Runtime
+    // or OpenCV call still runs on them aborts the whole JVM (seen: "LogStart must pair with LogEnd").
+    try {
+      if (!detectionThread.awaitTermination(30, TimeUnit.SECONDS)) {
+        LOG.error("detection thread did not stop within 30 s; do not close the detectors it uses");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -17,8 +17,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The gateway's own OPA server on loopback: started over the policy folders, watched, restarted
- * when it dies, stopped with the gateway.
+ * The gateway's own OPA server on loopback: started over the policy folders, or configured to
+ * download signed bundles from the gateway ({@link #withSignedBundles}); watched, restarted when it
+ * dies, stopped with the gateway.
  *
  * <p>Blocking: process start and health polling run on the supervisor thread, never on an event loop.
  */

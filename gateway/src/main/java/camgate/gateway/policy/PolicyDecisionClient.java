@@ -29,6 +29,8 @@ public final class PolicyDecisionClient {
   private static final Logger LOG = LoggerFactory.getLogger(PolicyDecisionClient.class);
   private static final Pattern NUMBERED_REVISION = Pattern.compile("v(\\d{1,15})-");
 
+  private static final Duration CONFIG_CHECK_TIMEOUT = Duration.ofSeconds(20);
+
   private final WebClient client;
   private final Supplier<URI> opa;
   private final Duration timeout;
@@ -97,7 +99,9 @@ public final class PolicyDecisionClient {
 
   /** Violations the configuration guard finds in this configuration; a failed future when OPA cannot be asked. */
   public Future<List<String>> configViolations(JsonObject configuration) {
-    return post("/v1/data/camgate/config/violations", configuration).compose(response -> {
+    // Checked once at start-up and on changes, often OPA's first evaluation (it compiles the policy
+    // then): allowed far longer than a per-request decision.
+    return post("/v1/data/camgate/config/violations", configuration, CONFIG_CHECK_TIMEOUT).compose(response -> {
       if (response.statusCode() != 200) {
         return Future.failedFuture("configuration guard answered HTTP " + response.statusCode() + ": "
             + abbreviate(response.bodyAsString()));
@@ -113,8 +117,12 @@ public final class PolicyDecisionClient {
   }
 
   private Future<HttpResponse<Buffer>> post(String path, JsonObject input) {
+    return post(path, input, timeout);
+  }
+
+  private Future<HttpResponse<Buffer>> post(String path, JsonObject input, Duration limit) {
     return client.postAbs(opa.get().resolve(path).toString())
-        .timeout(timeout.toMillis())
+        .timeout(limit.toMillis())
         .sendJsonObject(new JsonObject().put("input", input));
   }
 

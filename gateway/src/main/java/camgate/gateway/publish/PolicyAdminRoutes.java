@@ -54,8 +54,7 @@ public final class PolicyAdminRoutes {
             .put("versions", new JsonArray(list.stream().map(PublishedVersion::toJson).toList()))))));
     router.post("/admin/policy/proposals").handler(rc -> run(rc, "propose", (p, access) ->
         p.propose(proposal(rc, false)).compose(check -> check.valid() ? Future.succeededFuture(check.toJson())
-            : Future.failedFuture(new PolicyRejected(422, check.compiled()
-                ? check.failed() + " policy test(s) fail on the proposal" : "the proposal does not compile",
+            : Future.failedFuture(new PolicyRejected(422, check.summary(),
                 new JsonObject().put("check", check.toJson()))))));
     router.post("/admin/policy/dry-run").handler(rc -> run(rc, "dry_run", (p, access) ->
         p.dryRun(proposal(rc, false), limit(rc), audit.log()).map(DryRun::toJson)));

@@ -58,12 +58,12 @@ public final class PolicyPublisher implements AutoCloseable {
   private final AtomicBoolean publishing = new AtomicBoolean();
   private volatile String activeRevision;
 
-  private PolicyPublisher(Vertx vertx, PolicyStore store, BundleSigner signer, Path opaBinary, WebClient client,
-                          Supplier<URI> opa, Duration activationTimeout, Clock clock) {
+  private PolicyPublisher(Vertx vertx, PolicyStore store, BundleSigner signer, Path opaBinary, JsonObject configuration,
+                          WebClient client, Supplier<URI> opa, Duration activationTimeout, Clock clock) {
     this.vertx = vertx;
     this.store = store;
     this.signer = signer;
-    this.tester = new PolicyTester(opaBinary, Duration.ofSeconds(60));
+    this.tester = new PolicyTester(opaBinary, Duration.ofSeconds(60), configuration);
     this.replay = new DecisionReplay(opaBinary, Duration.ofSeconds(60));
     this.client = client;
     this.opa = opa;
@@ -82,11 +82,13 @@ public final class PolicyPublisher implements AutoCloseable {
    * Opens the policy store in {@code storeDirectory} and the signing key; on first start imports the
    * policy folders as version 1, signed. The OPA address is read lazily: OPA starts after this.
    *
+   * @param configuration the gateway's configuration as the configuration guard reads it; every proposal
+   *                      is checked against it with the proposal's own guard
    * @throws IOException (in the future) when the store or key cannot be opened or the folders do not build
    */
   public static Future<PolicyPublisher> open(Vertx vertx, Path storeDirectory, Path privateKey, Path publicKey,
-                                             Path opaBinary, List<Path> initialFolders, Supplier<URI> opa,
-                                             Duration activationTimeout, Clock clock) {
+                                             Path opaBinary, List<Path> initialFolders, JsonObject configuration,
+                                             Supplier<URI> opa, Duration activationTimeout, Clock clock) {
     return vertx.executeBlocking(() -> {
       BundleSigner signer = BundleSigner.open(opaBinary, privateKey, publicKey);
       PolicyStore store = PolicyStore.open(storeDirectory);
@@ -96,8 +98,8 @@ public final class PolicyPublisher implements AutoCloseable {
         store.close();
         throw e;
       }
-      return new PolicyPublisher(vertx, store, signer, opaBinary, WebClient.create(vertx), opa, activationTimeout,
-          clock);
+      return new PolicyPublisher(vertx, store, signer, opaBinary, configuration, WebClient.create(vertx), opa,
+          activationTimeout, clock);
     });
   }
 
@@ -211,8 +213,7 @@ public final class PolicyPublisher implements AutoCloseable {
       }
       PolicyCheck check = tester.check(candidate);
       if (!check.valid()) {
-        throw new PolicyRejected(422, check.compiled() ? check.failed() + " policy test(s) fail on the proposal; "
-            + "nothing was published" : "the proposal does not compile; nothing was published",
+        throw new PolicyRejected(422, check.summary() + "; nothing was published",
             new JsonObject().put("check", check.toJson()));
       }
       return storeVersion(candidate, author, reason, "publish", Optional.empty());
@@ -255,26 +256,40 @@ public final class PolicyPublisher implements AutoCloseable {
   /** Waits for OPA, records, and undoes the activation when either fails. */
   private Future<PublishedVersion> activate(PublishedVersion previous, PublishedVersion v, Recorder recorder) {
     return awaitActive(v.revision(), activationTimeout)
-        .recover(e -> revert(previous, v).transform(ignored -> Future.failedFuture(new PolicyRejected(504,
-            "OPA did not activate " + v.revision() + " within " + activationTimeout.toSeconds() + " s (" + e.getMessage()
-                + "); version " + previous.number() + " (" + previous.revision() + ") was made active again",
-            new JsonObject().put("refused_version", v.toJson())))))
-        .compose(ok -> recorder.record(v)
-            .recover(e -> revert(previous, v).transform(ignored -> Future.failedFuture(new PolicyRejected(503,
-                "the publication of " + v.revision() + " could not be recorded in the audit log (" + e.getMessage()
-                    + "), so it was undone: version " + previous.number() + " is active again")))))
+        .recover(e -> {
+          String why = "OPA did not activate " + v.revision() + " within " + activationTimeout.toSeconds() + " s ("
+              + e.getMessage() + ")";
+          return revert(previous, v, why).transform(ar -> Future.failedFuture(new PolicyRejected(504,
+              why + "; " + revertOutcome(ar, previous), new JsonObject().put("refused_version", v.toJson()))));
+        })
+        .compose(ok -> recorder.record(v).recover(e -> {
+          String why = "the publication of " + v.revision() + " could not be recorded in the audit log ("
+              + e.getMessage() + ")";
+          return revert(previous, v, why).transform(ar -> Future.failedFuture(new PolicyRejected(503,
+              why + ", so it was undone; " + revertOutcome(ar, previous))));
+        }))
         .map(ok -> v);
   }
 
-  private Future<Void> revert(PublishedVersion previous, PublishedVersion failed) {
-    LOG.error("undoing policy version {}: making version {} ({}) active again", failed.number(), previous.number(),
-        previous.revision());
-    return blocking(() -> {
-      store.activate(previous.number());
-      return null;
-    }).compose(v -> awaitActive(previous.revision(), activationTimeout)).onFailure(e ->
-        LOG.error("OPA did not come back to {} after undoing {}: {}", previous.revision(), failed.revision(),
-            e.getMessage())).mapEmpty();
+  private static String revertOutcome(io.vertx.core.AsyncResult<PublishedVersion> ar, PublishedVersion previous) {
+    return ar.succeeded()
+        ? "version " + ar.result().number() + " (" + ar.result().revision() + ", the content of version "
+            + previous.number() + ") is active"
+        : "restoring the content of version " + previous.number() + " failed too (" + ar.cause().getMessage()
+            + "): check OPA's log and GET /admin/policy";
+  }
+
+  /**
+   * Undoes a failed publication by publishing the previous content again as a new version (kind
+   * "revert"): revisions keep growing, so the gateway's replay check never has to accept a lower one,
+   * even if OPA did activate the failed version for a moment.
+   */
+  private Future<PublishedVersion> revert(PublishedVersion previous, PublishedVersion failed, String why) {
+    LOG.error("undoing policy version {} ({}): {}", failed.number(), failed.revision(), why);
+    return blocking(() -> storeVersion(store.content(previous.number()), "camgate-gateway",
+        "automatic revert of version " + failed.number() + ": " + why, "revert", Optional.of(previous.number())))
+        .compose(created -> awaitActive(created.version().revision(), activationTimeout).map(created.version()))
+        .onFailure(e -> LOG.error("OPA did not activate the revert of {}: {}", failed.revision(), e.getMessage()));
   }
 
   /**

@@ -19,10 +19,13 @@ public final class PolicyTester {
 
   private final Path opa;
   private final Duration timeout;
+  private final JsonObject configuration;
 
-  public PolicyTester(Path opa, Duration timeout) {
+  /** @param configuration the gateway's configuration as the guard reads it (GatewayConfig.policyView()) */
+  public PolicyTester(Path opa, Duration timeout, JsonObject configuration) {
     this.opa = opa;
     this.timeout = timeout;
+    this.configuration = configuration.copy();
   }
 
   /**
@@ -44,7 +47,7 @@ public final class PolicyTester {
         results = new JsonArray(test.stdout().isBlank() ? "[]" : test.stdout());
       } catch (DecodeException e) {
         // opa test prints plain text when it cannot even load the tests (e.g. a type error).
-        return new PolicyCheck(true, "", 0, 1, List.of(test.output()), candidate.contentHash());
+        return new PolicyCheck(true, "", 0, 1, List.of(test.output()), List.of(), candidate.contentHash());
       }
       int passed = 0;
       List<String> failures = new ArrayList<>();
@@ -64,9 +67,31 @@ public final class PolicyTester {
       if (!test.succeeded() && failures.isEmpty()) {
         failures.add("opa test exited with status " + test.exitCode() + ": " + test.output());
       }
-      return new PolicyCheck(true, "", passed, failures.size(), failures, candidate.contentHash());
+      return new PolicyCheck(true, "", passed, failures.size(), failures, guard(dir), candidate.contentHash());
     } finally {
       OpaCommand.deleteTree(dir);
     }
+  }
+
+  /** The candidate's configuration guard on the running configuration (and on its own data). */
+  private List<String> guard(Path dir) throws IOException {
+    Files.writeString(dir.resolve("configuration.json"), configuration.encode());
+    OpaCommand eval = OpaCommand.run(opa, dir, timeout, "eval", "--format", "json", "-d", "policy",
+        "-i", "configuration.json", "data.camgate.config.violations");
+    JsonArray result;
+    try {
+      result = new JsonObject(eval.stdout()).getJsonArray("result");
+    } catch (DecodeException | ClassCastException e) {
+      return List.of("the configuration guard could not be evaluated: " + eval.output());
+    }
+    if (result == null || result.isEmpty()) {
+      return List.of("camgate.config.violations is undefined in the proposal: the policy set must define it "
+          + "(the gateway checks its configuration with it at start-up)");
+    }
+    Object value = result.getJsonObject(0).getJsonArray("expressions").getJsonObject(0).getValue("value");
+    if (!(value instanceof JsonArray violations)) {
+      return List.of("camgate.config.violations returned " + value + " instead of a set of violations");
+    }
+    return violations.stream().map(String::valueOf).toList();
   }
 }

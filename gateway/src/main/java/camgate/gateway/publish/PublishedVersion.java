@@ -12,8 +12,9 @@ import java.util.Optional;
  * @param revision      "v{number}-{first 12 hex digits of the content hash}", the bundle manifest's revision
  *                      that OPA reports and every decision records as its policy version
  * @param contentHash   {@link PolicySet#contentHash()} of the content
- * @param kind          "initial" (imported from the policy folders), "publish" or "rollback"
- * @param rolledBackTo  for a rollback, the version whose content it restored
+ * @param kind          "initial" (imported from the policy folders), "publish", "rollback", or "revert"
+ *                      (the gateway undoing a publication OPA did not activate or the audit log did not record)
+ * @param rolledBackTo  for a rollback or revert, the version whose content it restored
  */
 public record PublishedVersion(int number, String revision, String contentHash, String author, String reason,
                                Instant publishedAt, String kind, Optional<Integer> rolledBackTo) {

@@ -21,15 +21,20 @@ public final class RtspCamera implements AutoCloseable {
     this.url = url;
   }
 
-  /** Starts the server and waits until it accepts connections. */
+  /** Starts the server on a free port and waits until it accepts connections. */
   public static RtspCamera serve(Path media) throws IOException, InterruptedException {
-    if (!Files.isRegularFile(media)) {
-      throw new IllegalStateException("test media " + media + " missing; run ./camgate setup (Debian opencv-doc, "
-          + "python3-skimage)");
-    }
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
+    }
+    return serve(media, port);
+  }
+
+  /** Starts the server on the given port (a camera coming back where it was) and waits until it accepts connections. */
+  public static RtspCamera serve(Path media, int port) throws IOException, InterruptedException {
+    if (!Files.isRegularFile(media)) {
+      throw new IllegalStateException("test media " + media + " missing; run ./camgate setup (Debian opencv-doc, "
+          + "python3-skimage)");
     }
     Path script = TestPaths.root().resolve("gateway/src/test/python/rtsp_camera.py");
     Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), "--port", Integer.toString(port),
@@ -54,6 +59,10 @@ public final class RtspCamera implements AutoCloseable {
       p.destroyForcibly();
       throw new IllegalStateException("RTSP test camera did not report READY within 20 s", e);
     }
+  }
+
+  public int port() {
+    return java.net.URI.create(url).getPort();
   }
 
   public String url() {
