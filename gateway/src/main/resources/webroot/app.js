@@ -68,8 +68,10 @@ const Camgate = (() => {
     const r = await fetch(url, opts);
     if (r.status === 401 && url.startsWith('/console/api/')) {
       const body = await r.clone().json().catch(() => ({}));
-      if (body.error === 'session_expired') toSignIn('expired');
-      else if (body.error === 'not_signed_in') toSignIn('');
+      if (body.error === 'session_expired' || body.error === 'not_signed_in') {
+        toSignIn(body.error === 'session_expired' ? 'expired' : '');
+        return new Promise(() => {});  // the page is leaving: nothing after this call should run
+      }
     }
     return r;
   }

@@ -41,7 +41,10 @@
       el('td', {}, c.index), el('td', {}, c.size), el('td', {}, c.time), el('td', { class: 'mono' }, c.root.substring(0, 16) + '…'),
       el('td', { class: c.signature && c.rootMatches ? 'verified' : 'error' },
         (c.signature ? '✓' : '✗') + ' signature, ' + (c.rootMatches ? '✓' : '✗') + ' root'))));
-    document.getElementById('register-section').classList.remove('hidden');
+    const register = document.getElementById('register-section');
+    register.classList.remove('hidden');
+    // The register of a bundle that failed verification is shown for inspection, marked as untrustworthy.
+    register.classList.toggle('unverified', !v.ok);
     renderRegister();
   }
 

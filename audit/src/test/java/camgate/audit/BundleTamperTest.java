@@ -183,6 +183,19 @@ class BundleTamperTest {
   }
 
   @Test
+  void entryAppendedAfterTheLastCheckpointIsNamedAsUnsigned() throws Exception {
+    Path dir = copy();
+    List<String> entries = lines(dir, "entries.jsonl");
+    entries.add(CanonicalJson.canonicalize(EntryCodec.asMap(ENTRIES, Instant.parse("2026-11-28T21:14:00.250Z"),
+        AuditLogTest.event(999))));
+    write(dir, "entries.jsonl", entries);
+    Verdict.Problem p = problem(dir);
+    assertEquals(Verdict.Kind.ENTRY, p.kind(), p.message());
+    assertEquals(ENTRIES, p.index());
+    assertTrue(p.message().contains("not covered by any checkpoint"), p.message());
+  }
+
+  @Test
   void forgedSignatureIsNamed() throws Exception {
     Path dir = copy();
     List<String> cps = lines(dir, "checkpoints.jsonl");

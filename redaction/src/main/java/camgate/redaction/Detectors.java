@@ -44,7 +44,7 @@ public final class Detectors implements AutoCloseable {
       if (kinds.contains(ObjectKind.PLATE)) {
         ModelFile text = ModelFile.verified(modelsDir.resolve(PlateTextDetector.FILE), PlateTextDetector.SHA256);
         loaded.add(new PlateTextDetector(text, Float.parseFloat(System.getProperty("camgate.plate.threshold", "0.5")),
-            Integer.getInteger("camgate.plate.maxSide", 960)));
+            Integer.getInteger("camgate.plate.maxSide", 1280)));
       }
       return new Detectors(loaded);
     } catch (IOException | RuntimeException e) {

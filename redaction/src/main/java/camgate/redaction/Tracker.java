@@ -128,7 +128,17 @@ final class Tracker {
     List<Box> out = new ArrayList<>();
     for (Track t : tracks) {
       Box last = t.lastBox();
-      out.add(frame == t.lastSeen ? last : span(last, t.predicted(frame)));
+      if (frame == t.lastSeen) {
+        out.add(last);
+        continue;
+      }
+      // Uncertainty grows with every frame without a detection, faster while the velocity is unknown.
+      long dt = frame - t.lastSeen;
+      double grow = Math.min(0.5, dt * (t.hits == 1 ? 0.15 : 0.05));
+      Box span = span(last, t.predicted(frame));
+      int dx = (int) Math.ceil(t.w * grow);
+      int dy = (int) Math.ceil(t.h * grow);
+      out.add(new Box(t.kind, span.x() - dx, span.y() - dy, span.w() + 2 * dx, span.h() + 2 * dy, t.score));
     }
     return out;
   }

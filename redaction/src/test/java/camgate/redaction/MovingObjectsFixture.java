@@ -104,14 +104,13 @@ final class MovingObjectsFixture {
 
   private static List<Path2> paths() {
     // Face boxes in the sources, found once with CenterFace and checked by eye.
-    Sprite astronaut = sprite(ASTRONAUT, new Rect(135, 5, 180, 220), new Box(ObjectKind.FACE, 160, 25, 130, 178, 1f),
-        0.35);
-    Sprite messi = sprite(MESSI, new Rect(200, 70, 85, 85), new Box(ObjectKind.FACE, 221, 88, 43, 50, 1f), 0.75);
+    Sprite astronaut = sprite(ASTRONAUT, new Rect(135, 5, 180, 220), SampleImagesTest.ASTRONAUT_FACE, 0.35);
+    Sprite messi = sprite(MESSI, new Rect(200, 70, 85, 85), SampleImagesTest.MESSI_FACE, 0.75);
     Sprite car = carWithPlate();
     return List.of(
         // Paths stay inside the 768x576 frame for 80 frames and never overlap (an occluded face has no box to find).
-        new Path2(astronaut, 10, 40, 8, 0.5), // a 47x63 face crossing left to right
-        new Path2(messi, 690, 200, -7, 0.5), // a 33x38 face crossing right to left
+        new Path2(astronaut, 10, 40, 8, 0.5), // a 36x48 face crossing left to right
+        new Path2(messi, 690, 200, -7, 0.5), // a 26x30 face crossing right to left
         new Path2(car, 20, 440, 6, -1)); // a 92x21 plate crossing diagonally
   }
 

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * unredacted, with detection on every other frame only.
  */
 class MovingObjectsTest {
-  private static final int FRAMES = 80;
+  private static final int FRAMES = 40;
   private static Detectors detectors;
   private static List<MovingObjectsFixture.LabelledFrame> frames;
 

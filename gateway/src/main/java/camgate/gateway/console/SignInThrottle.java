@@ -16,6 +16,8 @@ final class SignInThrottle {
   private record Failures(int count, Instant first, Instant lockedUntil) {
   }
 
+  private static final int MAX_TRACKED = 10_000;
+
   private final Map<String, Failures> byUsername = new ConcurrentHashMap<>();
   private final Clock clock;
   private final int maxFailures;
@@ -45,6 +47,11 @@ final class SignInThrottle {
   /** Counts a failure; returns true when this failure locked the username. */
   boolean failed(String username) {
     Instant now = clock.instant();
+    if (byUsername.size() > MAX_TRACKED) {
+      // Guessing with endless made-up usernames must not grow memory without bound: forget what has lapsed.
+      byUsername.values().removeIf(f -> now.isAfter(f.first().plus(window))
+          && (f.lockedUntil() == null || !now.isBefore(f.lockedUntil())));
+    }
     Failures f = byUsername.compute(key(username), (k, old) -> {
       if (old == null || now.isAfter(old.first().plus(window))
           || (old.lockedUntil() != null && !now.isBefore(old.lockedUntil()))) {

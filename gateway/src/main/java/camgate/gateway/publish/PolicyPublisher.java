@@ -255,7 +255,10 @@ public final class PolicyPublisher implements AutoCloseable {
 
   /** Waits for OPA, records, and undoes the activation when either fails. */
   private Future<PublishedVersion> activate(PublishedVersion previous, PublishedVersion v, Recorder recorder) {
+    long served = System.nanoTime();
     return awaitActive(v.revision(), activationTimeout)
+        .onSuccess(ok -> LOG.info("OPA verified and activated {} {} ms after it was served", v.revision(),
+            (System.nanoTime() - served) / 1_000_000))
         .recover(e -> {
           String why = "OPA did not activate " + v.revision() + " within " + activationTimeout.toSeconds() + " s ("
               + e.getMessage() + ")";

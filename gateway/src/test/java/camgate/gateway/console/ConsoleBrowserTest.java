@@ -238,12 +238,34 @@ class ConsoleBrowserTest {
     browser.waiting(WAIT).until(d -> byId("proof-result").getDomAttribute("data-verified") != null);
     assertEquals("true", byId("proof-result").getDomAttribute("data-verified"), byId("proof-result").getText());
     browser.screenshot("09-auditor-register-and-inclusion-proof");
+    // Corruption probes on the page's verifier with a real proof: a flipped bit, another index, another size.
+    String seq = rows.get(0).getDomAttribute("data-seq");
+    Object probes = ((JavascriptExecutor) browser.driver).executeAsyncScript(String.join("\n",
+        "const done = arguments[arguments.length - 1];",
+        "(async () => {",
+        "  const V = AuditVerify;",
+        "  const cp = await (await fetch('/audit/checkpoints/latest')).json();",
+        "  const p = await (await fetch('/audit/entries/' + arguments[0] + '/proof?size=' + cp.size)).json();",
+        "  const entry = new TextEncoder().encode(p.entry);",
+        "  const path = p.path.map(V.fromHex);",
+        "  const root = V.fromHex(cp.root);",
+        "  const outcome = async f => { try { await f(); return 'ok'; } catch (e) { return 'rejected'; } };",
+        "  const flipped = path.map(h => h.slice()); flipped[0][0] ^= 1;",
+        "  done([await outcome(() => V.verifyInclusion(p.index, p.tree_size, entry, path, root)),",
+        "        await outcome(() => V.verifyInclusion(p.index, p.tree_size, entry, flipped, root)),",
+        "        await outcome(() => V.verifyInclusion(p.index + 1, p.tree_size, entry, path, root)),",
+        "        await outcome(() => V.verifyInclusion(p.index, p.tree_size * 2, entry, path, root)),",
+        "        await outcome(() => V.verifyInclusion(p.index, p.tree_size, new TextEncoder().encode(p.entry + ' '), path, root))]);",
+        "})().catch(e => done(String(e)));"), seq);
+    assertEquals(List.of("ok", "rejected", "rejected", "rejected", "rejected"), probes,
+        "a real proof verifies; a flipped bit, index+1, size x2 and trailing garbage do not");
 
     Path tampered = tamperedBundle();
     byId("bundle-file").sendKeys(tampered.toString());
     browser.waiting(WAIT).until(d -> "false".equals(verdict.getDomAttribute("data-verified")));
     assertTrue(verdict.getText().startsWith("Journal NON vérifié"), verdict.getText());
     assertTrue(verdict.getText().contains("do not match checkpoint"), verdict.getText());
+    js("arguments[0].scrollIntoView()", verdict);
     browser.screenshot("10-auditor-tampered-bundle-not-verified");
     signOut();
   }
@@ -279,7 +301,9 @@ class ConsoleBrowserTest {
   void theDpoBreaksARuleAndPublishIsRefusedWithOpasError() throws Exception {
     signIn("dpo", "dpo-pass");
     browser.waiting(WAIT).until(ExpectedConditions.urlContains("dpo.html"));
-    browser.waiting(WAIT).until(d -> byId("active-version").getDomAttribute("data-revision") != null);
+    browser.waiting(WAIT).until(d -> byId("active-version").getDomAttribute("data-revision") != null
+        || !byId("api-error").getText().isEmpty());
+    assertEquals("", byId("api-error").getText(), "the policy workflow API answered");
     String revision = byId("active-version").getDomAttribute("data-revision");
     new Select(byId("module")).selectByValue("camgate/decision.rego");
     js("const t = document.getElementById('source'); t.value = t.value + '\\nbroken_rule if {\\n';"
@@ -348,15 +372,57 @@ class ConsoleBrowserTest {
 
   @Test
   @Order(8)
-  void aSessionCookieWithAForgedCsrfTokenCannotPublish() throws Exception {
-    // Signed in as the operator in the browser; a forged request from the page's own origin without the token.
+  void theDpoDrawsAPrivacyMaskThenRollsBackAndTheOperatorLosesTheCamera() throws Exception {
+    signOut();
+    signIn("dpo", "dpo-pass");
+    browser.waiting(WAIT).until(d -> byId("active-version").getDomAttribute("data-revision") != null);
+    new Select(byId("mask-camera")).selectByValue("cam-demo");
+    WebElement canvas = byId("mask-canvas");
+    new org.openqa.selenium.interactions.Actions(browser.driver)
+        .moveToElement(canvas, -200, -100).click().moveToElement(canvas, -100, -100).click()
+        .moveToElement(canvas, -150, 0).click().perform();
+    byId("mask-close").click();
+    byId("mask-propose").click();
+    String diff = byId("diff").getText();
+    assertTrue(diff.contains("@@ data.cameras") && diff.contains("mask 2"), diff);
+    browser.screenshot("15-dpo-privacy-mask-drawn");
+
+    byId("reason").sendKeys("retour à la version 1");
+    byId("version-1").findElement(By.className("rollback")).click();
+    browser.waiting(Duration.ofSeconds(90)).until(d -> done(byId("result")));
+    assertEquals("ok", byId("result").getDomAttribute("data-outcome"), byId("result").getText());
+    browser.waiting(WAIT).until(d -> byId("versions").getText().contains("↺ retour à la version 1"));
+    browser.screenshot("16-dpo-rolled-back");
+    signOut();
+
+    signIn("agent042", "op-pass-042");
+    visible("camera-cam-demo");
+    assertTrue(browser.driver.findElements(By.id("camera-cam-gare")).isEmpty(), "the rollback took cam-gare away");
+    browser.screenshot("17-operator-after-rollback");
+  }
+
+  @Test
+  @Order(9)
+  void aSessionCookieWithAForgedCsrfTokenChangesNothing() throws Exception {
     Object status = ((JavascriptExecutor) browser.driver).executeAsyncScript(
         "const done = arguments[0]; fetch('/console/api/sign-out', {method: 'POST', headers: {'Content-Type':"
             + " 'application/json', 'X-CSRF-Token': 'forged'}, body: '{}'}).then(r => done(r.status));");
     assertEquals(403L, status);
     browser.driver.navigate().refresh();
     visible("camera-cam-demo");
-    browser.screenshot("15-still-signed-in-after-forged-request");
+    browser.screenshot("18-still-signed-in-after-forged-request");
+  }
+
+  @Test
+  @Order(10)
+  void aStaleSessionSendsThePersonBackToSignInWithAMessage() throws Exception {
+    browser.driver.manage().deleteAllCookies();
+    browser.driver.manage().addCookie(new org.openqa.selenium.Cookie.Builder(ConsoleRoutes.COOKIE,
+        "ended-or-expired-session").path("/").isHttpOnly(true).build());
+    browser.driver.get(gw.uri("/console/operator.html").toString());
+    browser.waiting(WAIT).until(ExpectedConditions.urlContains("index.html?expired"));
+    assertEquals("Votre session a expiré. Reconnectez-vous.", visible("notice").getText());
+    browser.screenshot("19-session-expired");
   }
 
   /** An operation's result panel has its answer (not the "pending" placeholder). */

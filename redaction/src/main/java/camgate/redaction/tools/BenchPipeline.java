@@ -1,0 +1,173 @@
+package camgate.redaction.tools;
+
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMWRITE_JPEG_QUALITY;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.imencode;
+import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
+import static org.bytedeco.opencv.global.opencv_imgproc.resize;
+
+import camgate.redaction.Detectors;
+import camgate.redaction.ProcessedFrame;
+import camgate.redaction.RedactionPipeline;
+import camgate.redaction.RedactionSettings;
+import camgate.redaction.RedactionStats;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.Frame;
+import org.bytedeco.javacv.OpenCVFrameConverter;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Size;
+
+/**
+ * {@code ./camgate bench pipeline --video FILE [--streams N] [--frames N] [--size WxH] [--interval N]
+ * [--vs-deface]}: throughput and latency of the redaction pipeline on a clip, each stream decoding the clip,
+ * redacting every frame and encoding it as JPEG (what the gateway does), next to the floor measured in the same
+ * run (decode + encode only). Streams run as fast as they can; the sustainable rate per stream is the printed fps.
+ */
+public final class BenchPipeline {
+  private BenchPipeline() {}
+
+  /** What one stream measured. */
+  record StreamResult(int frames, double seconds, long[] processNanos, RedactionStats stats) {}
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> opts = Eval.options(args);
+    if (!opts.containsKey("--video")) {
+      System.err.println("usage: ./camgate bench pipeline --video FILE [--streams N] [--frames N] [--size WxH]"
+          + " [--interval N] [--vs-deface]");
+      System.exit(2);
+    }
+    Path video = Path.of(opts.get("--video"));
+    if (!Files.isRegularFile(video)) {
+      throw new IOException("--video " + video + " is not a file; give a clip such as"
+          + " /usr/share/doc/opencv-doc/examples/data/vtest.avi");
+    }
+    int streams = Integer.parseInt(opts.getOrDefault("--streams", "1"));
+    int maxFrames = Integer.parseInt(opts.getOrDefault("--frames", "100"));
+    Size size = parseSize(opts.get("--size"));
+    RedactionSettings settings = RedactionSettings.defaults();
+    if (opts.containsKey("--interval")) {
+      settings = settings.withDetectionInterval(Integer.parseInt(opts.get("--interval")));
+    }
+    System.out.printf(Locale.ROOT, "clip %s, %d stream(s), up to %d frames each%s, %s%n", video, streams, maxFrames,
+        size == null ? "" : ", scaled to " + size.width() + "x" + size.height(), settings);
+
+    StreamResult floor = runAll(video, 1, maxFrames, size, null, null).get(0);
+    double floorMs = floor.seconds * 1000 / floor.frames;
+    System.out.printf(Locale.ROOT, "floor (decode+encode, 1 stream): %.1f fps, %.2f ms/frame%n",
+        floor.frames / floor.seconds, floorMs);
+
+    try (Detectors detectors = Detectors.load(Eval.modelsDir())) {
+      System.out.println("models: " + detectors.models());
+      // Warm-up pass so the first measured frames do not pay for network initialisation.
+      runAll(video, 1, Math.min(6, maxFrames), size, detectors, settings);
+      List<StreamResult> results = runAll(video, streams, maxFrames, size, detectors, settings);
+      long[] all = results.stream().flatMapToLong(r -> Arrays.stream(r.processNanos)).sorted().toArray();
+      double wall = results.stream().mapToDouble(StreamResult::seconds).max().orElse(1);
+      int frames = results.stream().mapToInt(StreamResult::frames).sum();
+      long failSafe = results.stream().mapToLong(r -> r.stats.failSafeFrames()).sum();
+      double perStreamFps = results.stream().mapToDouble(r -> r.frames / r.seconds).min().orElse(0);
+      double pipelineMs = wall * 1000 / frames * streams; // wall time per frame of one stream
+      System.out.printf(Locale.ROOT, "pipeline: %d stream(s), %.1f fps per stream (slowest), %.1f fps total%n",
+          streams, perStreamFps, frames / wall);
+      System.out.printf(Locale.ROOT, "added latency (process): p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+          percentile(all, 0.50) / 1e6, percentile(all, 0.99) / 1e6, all.length == 0 ? 0 : all[all.length - 1] / 1e6);
+      System.out.printf(Locale.ROOT, "fail-safe frames: %d of %d (every frame is redacted or masked whole)%n",
+          failSafe, frames);
+      System.out.printf(Locale.ROOT, "cost per frame: pipeline %.2f ms vs floor %.2f ms: ratio %.2f%n", pipelineMs,
+          floorMs, pipelineMs / floorMs);
+      System.out.printf(Locale.ROOT, "fps=%.1f streams=%d p50_ms=%.1f p99_ms=%.1f floor_fps=%.1f ratio=%.2f%n",
+          perStreamFps, streams, percentile(all, 0.50) / 1e6, percentile(all, 0.99) / 1e6, floor.frames / floor.seconds,
+          pipelineMs / floorMs);
+      if (opts.containsKey("--vs-deface")) {
+        DefaceComparison.run(video, maxFrames, size, frames / wall);
+      }
+    }
+  }
+
+  private static List<StreamResult> runAll(Path video, int streams, int maxFrames, Size size, Detectors detectors,
+      RedactionSettings settings) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(streams);
+    try {
+      List<Future<StreamResult>> futures = new ArrayList<>();
+      for (int s = 0; s < streams; s++) {
+        futures.add(pool.submit(() -> runStream(video, maxFrames, size, detectors, settings)));
+      }
+      List<StreamResult> out = new ArrayList<>();
+      for (Future<StreamResult> f : futures) {
+        out.add(f.get());
+      }
+      return out;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** Decodes the clip, redacts (unless detectors is null: the floor) and JPEG-encodes every frame. BLOCKING. */
+  private static StreamResult runStream(Path video, int maxFrames, Size size, Detectors detectors,
+      RedactionSettings settings) throws Exception {
+    long[] processNanos = new long[maxFrames];
+    int n = 0;
+    RedactionPipeline pipeline = detectors == null ? null : RedactionPipeline.create(detectors, settings);
+    long t0 = System.nanoTime();
+    try (FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(video.toFile());
+        OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat();
+        Mat scaled = new Mat(); BytePointer jpeg = new BytePointer()) {
+      grabber.start();
+      IntPointer quality = new IntPointer(IMWRITE_JPEG_QUALITY, 80);
+      for (Frame f; n < maxFrames && (f = grabber.grabImage()) != null; n++) {
+        Mat frame = converter.convert(f);
+        if (size != null) {
+          resize(frame, scaled, size, 0, 0, INTER_AREA);
+          frame = scaled;
+        }
+        if (pipeline == null) {
+          imencode(".jpg", frame, jpeg, quality);
+        } else {
+          long p0 = System.nanoTime();
+          try (ProcessedFrame out = pipeline.process(frame, false)) {
+            processNanos[n] = System.nanoTime() - p0;
+            imencode(".jpg", out.redacted(), jpeg, quality);
+          }
+        }
+      }
+      grabber.stop();
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      RedactionStats stats = pipeline == null ? new RedactionStats(n, 0, 0, 0) : pipeline.stats();
+      return new StreamResult(n, seconds, Arrays.copyOf(processNanos, n), stats);
+    } finally {
+      if (pipeline != null) {
+        pipeline.close();
+      }
+    }
+  }
+
+  private static double percentile(long[] sorted, double p) {
+    if (sorted.length == 0) {
+      return 0;
+    }
+    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
+  }
+
+  private static Size parseSize(String s) {
+    if (s == null) {
+      return null;
+    }
+    String[] wh = s.split("x");
+    if (wh.length != 2) {
+      throw new IllegalArgumentException("--size must be WIDTHxHEIGHT such as 1280x720, got '" + s + "'");
+    }
+    return new Size(Integer.parseInt(wh[0]), Integer.parseInt(wh[1]));
+  }
+}
