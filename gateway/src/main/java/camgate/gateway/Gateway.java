@@ -125,6 +125,9 @@ public final class Gateway {
    */
   private Future<Void> startSignedPolicy() {
     Path dir = config.auditDirectory();
+    // OPA's own start-up comes on top of its first download: never wait less than this at start.
+    Duration startWait = config.policyActivationTimeout().compareTo(Duration.ofSeconds(30)) > 0
+        ? config.policyActivationTimeout() : Duration.ofSeconds(30);
     return PolicyPublisher.open(vertx, dir.resolve("policy-store"), dir.resolve("policy-signing-key.pem"),
             dir.resolve("policy-signing-key.pub.pem"), config.opaBinary(), config.policyRoots(), config.policyView(),
             () -> opaUrl,
@@ -145,9 +148,9 @@ public final class Gateway {
           connectPolicy(u);
           return publisher.active();
         })
-        .compose(active -> publisher.awaitActive(active.revision(), config.policyActivationTimeout())
+        .compose(active -> publisher.awaitActive(active.revision(), startWait)
             .recover(e -> Future.failedFuture(new IllegalStateException("OPA did not activate the signed policy "
-                + "bundle " + active.revision() + " within " + config.policyActivationTimeout().toSeconds() + " s: "
+                + "bundle " + active.revision() + " within " + startWait.toSeconds() + " s: "
                 + e.getMessage() + "; see " + dir.resolveSibling("opa.log"))))
             .onSuccess(v -> LOG.info("OPA verified and activated policy version {} ({})", active.number(),
                 active.revision())));

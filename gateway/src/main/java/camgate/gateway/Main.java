@@ -95,9 +95,15 @@ public final class Main {
     System.out.println("  audit signing key fingerprint: " + gateway.auditLog().keyFingerprint());
     System.out.println("  health:  " + base + "/health");
     if (demo) {
+      System.out.println();
+      System.out.println("Web console: " + base + "/console/  (français; English switch in the header)");
+      System.out.println("  operator agent-042 (centre-ville): agent042 / operateur-demo");
+      System.out.println("  operator agent-107 (gare):         agent107 / gare-demo");
+      System.out.println("  DPO dpo-1:                         dpo / dpo-demo");
+      System.out.println("  auditor auditor-1:                 auditeur / auditeur-demo");
       String q = "?key=" + DEMO_OPERATOR_KEY + "&purpose=securite-voie-publique";
       System.out.println();
-      System.out.println("Open in a browser (demo operator agent-042, zone centre-ville):");
+      System.out.println("Streams for a browser or a VMS (API key of demo operator agent-042, zone centre-ville):");
       for (CameraConfig c : config.cameras()) {
         System.out.println("  " + c.id() + " live, redacted:  " + base + "/cameras/" + c.id() + "/stream.mjpg" + q);
       }
@@ -106,7 +112,7 @@ public final class Main {
       System.out.println("  denied (other zone):   " + base + "/cameras/cam-demo/stream.mjpg?key=" + DEMO_GARE_KEY
           + "&purpose=securite-voie-publique");
       System.out.println("  audit checkpoint:      " + base + "/audit/checkpoints/latest?key=" + DEMO_AUDITOR_KEY);
-      System.out.println("Demo keys are for this demo only. Ctrl-C stops the gateway and its OPA.");
+      System.out.println("Demo passwords and keys are for this demo only. Ctrl-C stops the gateway and its OPA.");
     }
     stopped.await();
   }

@@ -28,6 +28,7 @@ import org.bytedeco.opencv.opencv_dnn.Net;
 final class CenterFaceDetector implements ObjectDetector {
   static final String FILE = "centerface.onnx";
   static final String SHA256 = "09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc";
+  private static final int MAX_SIZES = 8;
   private static final StringVector OUTPUTS = new StringVector("537", "538", "539", "540");
 
   private final ModelInfo model;
@@ -71,6 +72,9 @@ final class CenterFaceDetector implements ObjectDetector {
     int w = roundUp32(bgr.cols() * scale);
     int h = roundUp32(bgr.rows() * scale);
     long key = (long) w << 32 | h;
+    if (!idle.containsKey(key) && idle.size() >= MAX_SIZES) {
+      evictIdle();
+    }
     Queue<Net> pool = idle.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>());
     Net net = pool.poll();
     if (net == null) {
@@ -90,6 +94,16 @@ final class CenterFaceDetector implements ObjectDetector {
     } finally {
       pool.add(net);
     }
+  }
+
+  /** Frees the idle networks when many input sizes were seen (the evaluation; a camera has one size). */
+  private void evictIdle() {
+    for (var entry : idle.entrySet()) {
+      for (Net net; (net = entry.getValue().poll()) != null; ) {
+        net.close();
+      }
+    }
+    idle.clear();
   }
 
   private List<Box> decode(Mat heat, Mat scaleMap, Mat offsetMap, double sx, double sy, int frameW, int frameH) {

@@ -17,7 +17,11 @@ public final class Detectors implements AutoCloseable {
   }
 
   /**
-   * Loads the face model from {@code modelsDir} (checking its pinned SHA-256) and the plate detector. BLOCKING.
+   * Loads the face model (CenterFace) and the plate model (PP-OCRv4 text detector) from {@code modelsDir}, checking
+   * their pinned SHA-256. BLOCKING. Tuning for measurements only (system properties, defaults chosen by
+   * {@code ./camgate eval}): {@code camgate.face.threshold} (0.07), {@code camgate.face.minLongSide} (960: smaller
+   * frames are upscaled), {@code camgate.face.maxPixels} (1.6 M), {@code camgate.plate.threshold} (0.5),
+   * {@code camgate.plate.maxSide} (1280).
    *
    * @throws IOException if a model file is missing or has the wrong hash; the message names the file and says to
    *     run ./camgate setup

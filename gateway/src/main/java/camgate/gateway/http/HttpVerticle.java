@@ -63,8 +63,12 @@ public final class HttpVerticle extends VerticleBase {
     if (status >= 500) {
       LOG.error("request {} {} failed", rc.request().method(), rc.request().path(), cause);
     }
-    String message = status == 400 ? "malformed request: " + (cause == null ? "bad input" : cause.getMessage())
-        : status == 500 ? "internal error; the gateway log has the details" : "request failed";
+    String message = switch (status) {
+      case 400 -> "malformed request: " + (cause == null ? "bad input" : cause.getMessage());
+      case 413 -> "request body too large: send at most the documented limit (console.body_limit_bytes)";
+      case 500 -> "internal error; the gateway log has the details";
+      default -> "request failed with HTTP " + status;
+    };
     rc.response().setStatusCode(status).putHeader("Content-Type", "application/json")
         .end(new JsonObject().put("error", message).encode());
   }

@@ -29,10 +29,13 @@ final class DefaceComparison {
     Path root = Path.of(System.getenv().getOrDefault("CAMGATE_ROOT", "."));
     Path venv = root.resolve(".camgate").resolve("deface-venv");
     Path deface = venv.resolve("bin").resolve("deface");
-    if (!Files.isExecutable(deface)) {
+    Path installed = venv.resolve("installed-" + DEFACE.replace("==", "-"));
+    if (!Files.exists(installed)) {
       System.out.println("installing " + DEFACE + " into " + venv + " (first --vs-deface run only)");
       exec(List.of("python3", "-m", "venv", venv.toString()));
-      exec(List.of(venv.resolve("bin").resolve("pip").toString(), "install", "-q", DEFACE, "onnxruntime"));
+      // deface's onnxrt backend imports onnx to fix the model's input size; pip does not pull either in.
+      exec(List.of(venv.resolve("bin").resolve("pip").toString(), "install", "-q", DEFACE, "onnxruntime", "onnx"));
+      Files.createFile(installed);
     }
     Path dir = Files.createTempDirectory("camgate-vs-deface");
     Path clip = dir.resolve("clip.mp4");

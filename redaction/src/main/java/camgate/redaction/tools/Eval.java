@@ -36,7 +36,7 @@ public final class Eval {
 
   /** The score of a run. */
   public record Result(int images, int boxes, int redacted, int[] byWidthTotal, int[] byWidthRedacted,
-      double overRedaction, double msPerImage, List<String> missed) {
+      double overRedaction, double msPerImage, int failSafeImages, List<String> missed) {
     public double recall() {
       return boxes == 0 ? 1 : (double) redacted / boxes;
     }
@@ -73,6 +73,7 @@ public final class Eval {
       int geRedacted = r.byWidthRedacted[1] + r.byWidthRedacted[2];
       System.out.printf(Locale.ROOT, "recall >=20 px %.3f (%d/%d)%n", geTotal == 0 ? 1.0 : (double) geRedacted / geTotal,
           geRedacted, geTotal);
+      System.out.println("images masked whole by the fail-safe: " + r.failSafeImages);
       if (opts.containsKey("--verbose")) {
         r.missed.forEach(m -> System.out.println("missed " + m));
       }
@@ -156,7 +157,8 @@ public final class Eval {
       }
     }
     int n = byFile.size();
-    return new Result(n, boxes, redacted, total, hit, n == 0 ? 0 : overSum / n, n == 0 ? 0 : nanos / 1e6 / n, missed);
+    return new Result(n, boxes, redacted, total, hit, n == 0 ? 0 : overSum / n, n == 0 ? 0 : nanos / 1e6 / n,
+        failSafe, missed);
   }
 
   /** The pixels the pipeline redacted for {@code kind}: its boxes, or the whole frame under the fail-safe. */
