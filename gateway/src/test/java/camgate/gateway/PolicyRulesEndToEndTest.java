@@ -29,7 +29,6 @@ import java.util.Map;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imread;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -155,14 +154,7 @@ class PolicyRulesEndToEndTest {
     assertEquals(200, response.statusCode());
     assertEquals(action, gw.decisions().get(gw.decisions().size() - 1).event().action());
     try (MjpegReader reader = new MjpegReader(response.body())) {
-      MjpegReader.Part part;
-      int n = 0;
-      do {
-        part = reader.next();
-        assertNotNull(part);
-      } while (part.failSafe() && n++ < 500);
-      assertFalse(part.failSafe(), "the detector warmed up");
-      return Images.decode(part.jpeg());
+      return Images.decode(reader.firstRedacted(500).jpeg());
     }
   }
 }

@@ -46,6 +46,23 @@ public final class MjpegReader implements AutoCloseable {
     return jpeg.length == length ? new Part(jpeg, headers) : null;
   }
 
+  /**
+   * The first part the gateway did not mask whole (past the detector's warm-up), reading at most
+   * {@code maxParts} parts; fails the test if the stream ends or stays masked.
+   */
+  public Part firstRedacted(int maxParts) throws IOException {
+    for (int n = 0; n < maxParts; n++) {
+      Part part = next();
+      if (part == null) {
+        throw new AssertionError("stream ended before a frame past the fail-safe warm-up");
+      }
+      if (!part.failSafe()) {
+        return part;
+      }
+    }
+    throw new AssertionError("still fail-safe after " + maxParts + " parts: the detector did not warm up");
+  }
+
   private String readLine() throws IOException {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     int b;
