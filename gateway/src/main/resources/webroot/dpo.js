@@ -51,8 +51,42 @@
     $('versions').replaceChildren(...body.versions.slice().reverse().map(v => el('tr', { id: 'version-' + v.version },
       el('td', {}, v.version + (v.version === body.active ? ' ✓' : '')), el('td', { class: 'mono' }, v.revision),
       el('td', {}, v.time), el('td', {}, v.author || ''), el('td', {}, (v.kind === 'rollback' ? '↺ ' : '') + (v.reason || '')),
-      el('td', {}, v.version === body.active ? '' : el('button', { class: 'secondary rollback', dataset: { version: v.version },
+      el('td', {}, v.version > 1 ? el('button', { class: 'secondary changes', dataset: { version: v.version },
+        onclick: () => showVersionChanges(v.version) }, t('dpo.changes')) : '',
+        v.version === body.active ? '' : el('button', { class: 'secondary rollback', dataset: { version: v.version },
         onclick: () => rollback(v.version) }, t('dpo.rollback'))))));
+  }
+
+  /** What a past version changed: its content against the version before it, module by module and key by key. */
+  async function showVersionChanges(n) {
+    const [r1, r2] = await Promise.all([api('/admin/policy/versions/' + (n - 1)), api('/admin/policy/versions/' + n)]);
+    const [before, after] = [await json(r1), await json(r2)];
+    if (!r1.ok || !r2.ok) {
+      $('version-diff').textContent = (before.error || '') + ' ' + (after.error || '');
+      return;
+    }
+    $('version-diff-title').textContent = t('dpo.changesOf', { n, m: n - 1 });
+    $('version-diff').replaceChildren(...changes(before, after).map(([k, line]) =>
+      el('div', { class: k === '+' ? 'diff-add' : k === '-' ? 'diff-del' : 'muted' }, (k === '@' ? '@@ ' : k + ' ') + line)));
+  }
+
+  /** The changed lines of every module and data key between two policy contents. */
+  function changes(a, b) {
+    const parts = [];
+    const paths = [...new Set([...Object.keys(a.modules), ...Object.keys(b.modules)])].sort();
+    for (const path of paths) {
+      if (a.modules[path] === b.modules[path]) continue;
+      parts.push(['@', path]);
+      parts.push(...diffLines(a.modules[path] || '', b.modules[path] || '').filter(([k]) => k !== ' '));
+    }
+    const keys = [...new Set([...Object.keys(a.data), ...Object.keys(b.data)])].sort();
+    for (const key of keys) {
+      const [x, y] = [JSON.stringify(a.data[key], null, 2) || '', JSON.stringify(b.data[key], null, 2) || ''];
+      if (x === y) continue;
+      parts.push(['@', 'data.' + key]);
+      parts.push(...diffLines(x, y).filter(([k]) => k !== ' '));
+    }
+    return parts;
   }
 
   function showModule() {

@@ -9,6 +9,11 @@ import camgate.gateway.console.ConsoleRoutes;
 import camgate.gateway.http.AccessGate;
 import camgate.gateway.http.AuditRoutes;
 import camgate.gateway.http.CameraRoutes;
+import camgate.gateway.http.ExportRoutes;
+import camgate.gateway.http.MaintenanceRoutes;
+import camgate.gateway.export.ClipDelivery;
+import camgate.gateway.export.MediaStore;
+import camgate.gateway.export.RetentionSweeper;
 import camgate.gateway.http.HealthRoutes;
 import camgate.gateway.http.HttpVerticle;
 import camgate.gateway.policy.OpaProcess;
@@ -70,6 +75,10 @@ public final class Gateway {
   private AuditLog auditLog;
   private AuditTrail audit;
   private Detectors detectors;
+  private MediaStore mediaStore;
+  private RetentionSweeper retention;
+  private ClipDelivery delivery;
+  private long retentionTimer = -1;
   private HttpVerticle http;
   private String deploymentId;
   private long maskTimer = -1;
@@ -86,6 +95,7 @@ public final class Gateway {
     return g.startPolicy()
         .compose(v -> g.checkConfiguration())
         .compose(v -> g.startAudit())
+        .compose(v -> g.startMediaStore())
         .compose(v -> g.startCameras())
         .compose(v -> g.startHttp())
         .compose(v -> g.recordStart())
@@ -187,6 +197,23 @@ public final class Gateway {
         });
   }
 
+  /**
+   * The register of exported clips and its retention sweeper, which runs once now (what expired while
+   * the gateway was down goes first) and then every {@code retention.sweep_interval_s}.
+   */
+  private Future<Void> startMediaStore() {
+    return vertx.<MediaStore>executeBlocking(() -> MediaStore.open(config.auditDirectory().resolve("media")))
+        .map(store -> {
+          mediaStore = store;
+          retention = new RetentionSweeper(vertx, store, audit, policy, clock, this::policyVersion);
+          delivery = new ClipDelivery(vertx, config.exportDeliveryTimeout(), config.exportTrustedCertificates());
+          retention.sweep().onFailure(e -> LOG.error("retention sweep failed: {}", e.toString()));
+          retentionTimer = vertx.setPeriodic(config.retentionSweepInterval().toMillis(), id ->
+              retention.sweep().onFailure(e -> LOG.error("retention sweep failed: {}", e.toString())));
+          return null;
+        });
+  }
+
   private Future<Void> startCameras() {
     // Model loading and the first use of FFmpeg (native libraries) take seconds: off the event loop.
     return vertx.<Void>executeBlocking(() -> {
@@ -260,11 +287,15 @@ public final class Gateway {
         this::policyVersion, config.policyView().getJsonObject("retention").getInteger("snapshots_days", 30));
     HealthRoutes health = new HealthRoutes(policy, audit, feeds.values());
     AuditRoutes auditRoutes = new AuditRoutes(gate, audit);
+    ExportRoutes exports = new ExportRoutes(vertx, feeds, gate, audit, mediaStore, delivery, clock,
+        config.exportMaxSeconds(), config.policyView().getJsonObject("retention").getInteger("exports_days", 30));
+    MaintenanceRoutes maintenance = new MaintenanceRoutes(vertx, feeds, gate, policy, audit, config.recheckInterval());
     PolicyAdminRoutes policyAdmin = new PolicyAdminRoutes(gate, audit, Optional.ofNullable(publisher));
     // The console is mounted first: its session handler must run before every gated route.
     ConsoleRoutes console = new ConsoleRoutes(vertx, config, gate, audit, feeds);
     http = new HttpVerticle(config.host(), config.port(),
-        List.of(console::mount, cameras::mount, health::mount, auditRoutes::mount, policyAdmin::mount));
+        List.of(console::mount, cameras::mount, exports::mount, maintenance::mount, health::mount, auditRoutes::mount,
+            policyAdmin::mount));
     return vertx.deployVerticle(http).map(id -> {
       deploymentId = id;
       return null;
@@ -311,6 +342,16 @@ public final class Gateway {
     return Optional.ofNullable(publisher);
   }
 
+  /** The retention sweeper of exported clips (tests and operators may run a sweep now). */
+  public RetentionSweeper retention() {
+    return retention;
+  }
+
+  /** The register of exported clips the gateway keeps. */
+  public MediaStore mediaStore() {
+    return mediaStore;
+  }
+
   /** Stops HTTP first (no new access), then cameras, the audit log (final checkpoint) and OPA. */
   public Future<Void> stop() {
     Future<Void> undeploy = deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
@@ -318,7 +359,16 @@ public final class Gateway {
       if (maskTimer >= 0) {
         vertx.cancelTimer(maskTimer);
       }
+      if (retentionTimer >= 0) {
+        vertx.cancelTimer(retentionTimer);
+      }
       feeds.values().forEach(CameraFeed::close);
+      if (delivery != null) {
+        delivery.close();
+      }
+      if (mediaStore != null) {
+        mediaStore.close();
+      }
       if (audit != null) {
         audit.close();
       }

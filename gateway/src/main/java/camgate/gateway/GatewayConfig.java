@@ -38,6 +38,9 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("http.port " + port + " is not a TCP port (0-65535; 0 picks a free one)");
     }
+    positive(raw, "exports", "max_seconds");
+    positive(raw, "exports", "delivery_timeout_ms");
+    positive(raw, "retention", "sweep_interval_s");
   }
 
   /** Reads and checks a configuration file; relative paths in it are taken from {@code base}. */
@@ -95,6 +98,15 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
 
     JsonObject raw = json.copy();
     raw.remove("api_keys");  // secrets never reach policies or logs
+    JsonObject exports = raw.getJsonObject("exports");
+    if (exports != null && exports.getValue("ca_pem") != null) {
+      Path pem = resolve(base, String.valueOf(exports.getValue("ca_pem")));
+      if (!Files.isReadable(pem)) {
+        throw new IllegalArgumentException("exports.ca_pem " + pem + " is not a readable file: give the PEM "
+            + "certificates of the CA that signed the export destinations' TLS certificates, or remove the key");
+      }
+      exports.put("ca_pem", pem.toString());
+    }
     return new GatewayConfig(
         http.getString("host", "127.0.0.1"),
         http.getInteger("port", 8080),
@@ -127,6 +139,29 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
     return Duration.ofMillis(raw.getJsonObject("opa", new JsonObject()).getLong("activation_timeout_ms", 20_000L));
   }
 
+  /** The longest clip one export may record ({@code exports.max_seconds}, default 120). */
+  public int exportMaxSeconds() {
+    return raw.getJsonObject("exports", new JsonObject()).getInteger("max_seconds", 120);
+  }
+
+  /** How long the destination of an export has to take the clip ({@code exports.delivery_timeout_ms}). */
+  public Duration exportDeliveryTimeout() {
+    return Duration.ofMillis(raw.getJsonObject("exports", new JsonObject()).getLong("delivery_timeout_ms", 30_000L));
+  }
+
+  /**
+   * PEM CA certificates to verify export destinations with ({@code exports.ca_pem}, relative to the
+   * configuration's folder); absent: the JVM's default trust store.
+   */
+  public Optional<Path> exportTrustedCertificates() {
+    return Optional.ofNullable(raw.getJsonObject("exports", new JsonObject()).getString("ca_pem")).map(Path::of);
+  }
+
+  /** How often stored clips past their retention are deleted ({@code retention.sweep_interval_s}, default 1 h). */
+  public Duration retentionSweepInterval() {
+    return Duration.ofSeconds(raw.getJsonObject("retention", new JsonObject()).getLong("sweep_interval_s", 3600L));
+  }
+
   /** The configuration as the policy guard reads it (camgate.config.violations). */
   public JsonObject policyView() {
     JsonObject view = new JsonObject();
@@ -142,6 +177,13 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
 
   public Optional<CameraConfig> camera(String id) {
     return cameras.stream().filter(c -> c.id().equals(id)).findFirst();
+  }
+
+  private static void positive(JsonObject raw, String section, String key) {
+    Object v = raw.getJsonObject(section, new JsonObject()).getValue(key);
+    if (v != null && !(v instanceof Number n && n.longValue() > 0 && n.doubleValue() == n.longValue())) {
+      throw new IllegalArgumentException(section + "." + key + " must be a positive whole number, found " + v);
+    }
   }
 
   private static Path resolve(Path base, String path) {

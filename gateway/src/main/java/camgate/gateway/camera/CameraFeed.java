@@ -4,6 +4,7 @@ import camgate.gateway.CameraConfig;
 import camgate.redaction.PrivacyMask;
 import camgate.redaction.ProcessedFrame;
 import camgate.redaction.RedactionPipeline;
+import camgate.redaction.RedactionStats;
 import org.bytedeco.ffmpeg.global.avutil;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.Frame;
@@ -84,6 +85,11 @@ public final class CameraFeed implements AutoCloseable {
   public void updateMasks(List<PrivacyMask> masks) {
     pipeline.updateMasks(masks);
     masksKnown.set(true);
+  }
+
+  /** The redaction pipeline's counters (frames, fail-safe frames, detector errors, late detections). */
+  public RedactionStats redactionStats() {
+    return pipeline.stats();
   }
 
   public boolean masksKnown() {

@@ -11,4 +11,10 @@ import io.vertx.core.json.JsonObject;
  */
 public record Access(Subject subject, String action, JsonObject resource, JsonObject context,
                      PolicyDecision decision, long auditSeq) {
+
+  /** The policy input this access was decided on, to decide it again (a running stream's re-check). */
+  public JsonObject policyInput() {
+    return new JsonObject().put("subject", subject.toJson()).put("action", action).put("resource", resource)
+        .put("context", context);
+  }
 }

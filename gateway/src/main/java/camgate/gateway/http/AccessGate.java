@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -78,13 +79,21 @@ public final class AccessGate {
     return keys.authenticate(key);
   }
 
+  /**
+   * The gateway's clock as RFC 3339, seconds always included: OffsetDateTime.toString() drops ":00"
+   * seconds on a whole minute, which the policy rightly refuses as not RFC 3339.
+   */
+  public String now() {
+    return OffsetDateTime.now(clock).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+  }
+
   /** The request context policies see: purpose, requisition, time and client, plus anything extra. */
   public JsonObject context(RoutingContext rc, JsonObject extra) {
     HttpServerRequest r = rc.request();
     JsonObject context = new JsonObject()
         .put("purpose", firstNonNull(r.getParam("purpose"), r.getHeader("X-Camgate-Purpose")))
         .put("requisition", firstNonNull(r.getParam("requisition"), r.getHeader("X-Camgate-Requisition")))
-        .put("time", OffsetDateTime.now(clock).toString())
+        .put("time", now())
         .put("client", new JsonObject().put("ip", r.remoteAddress() == null ? null : r.remoteAddress().hostAddress()));
     extra.forEach(e -> context.put(e.getKey(), e.getValue()));
     return context;

@@ -4,7 +4,6 @@ import camgate.audit.AuditEvent;
 import camgate.gateway.Subject;
 import camgate.gateway.audit.AuditTrail;
 import camgate.gateway.camera.CameraFeed;
-import camgate.gateway.camera.CameraStatus;
 import camgate.gateway.camera.FrameHub;
 import camgate.gateway.policy.PolicyDecision;
 import camgate.gateway.policy.PolicyDecisionClient;
@@ -28,6 +27,7 @@ public final class CameraRoutes {
   private final Vertx vertx;
   private final Map<String, CameraFeed> feeds;
   private final AccessGate gate;
+  private final CameraAccess cameraGate;
   private final PolicyDecisionClient policy;
   private final AuditTrail audit;
   private final Duration recheckInterval;
@@ -40,6 +40,7 @@ public final class CameraRoutes {
     this.vertx = vertx;
     this.feeds = Map.copyOf(feeds);
     this.gate = gate;
+    this.cameraGate = new CameraAccess(feeds, gate, audit);
     this.policy = policy;
     this.audit = audit;
     this.recheckInterval = recheckInterval;
@@ -103,29 +104,23 @@ public final class CameraRoutes {
   private void stream(RoutingContext rc) {
     boolean raw = "1".equals(rc.request().getParam("raw")) || "true".equals(rc.request().getParam("raw"));
     String action = raw ? "view_raw" : "view_live";
-    withCamera(rc, action, new JsonObject(), (feed, access) -> {
-      FrameHub hub = hubFor(feed, access);
-      JsonObject recheckInput = new JsonObject().put("subject", access.subject().toJson()).put("action", action)
-          .put("resource", access.resource()).put("context", access.context());
-      new MjpegSession(vertx, rc.response(), access, audit, policy, recheckInput).start(hub, recheckInterval);
+    cameraGate.withFrames(rc, action, new JsonObject(), (feed, access) -> {
+      FrameHub hub = CameraAccess.hubFor(feed, access);
+      new MjpegSession(vertx, rc.response(), access, audit, policy, gate::now).start(hub, recheckInterval);
     });
   }
 
   /** GET /cameras/{id}/snapshot.jpg: the latest redacted frame. */
   private void snapshot(RoutingContext rc) {
-    withCamera(rc, "snapshot", retentionContext(), (feed, access) -> {
-      Optional<Buffer> jpeg = hubFor(feed, access).latest().map(f -> Buffer.buffer(f.jpeg()));
+    cameraGate.withFrames(rc, "snapshot", retentionContext(), (feed, access) -> {
+      Optional<Buffer> jpeg = CameraAccess.hubFor(feed, access).latest().map(f -> Buffer.buffer(f.jpeg()));
       if (jpeg.isEmpty()) {
-        cameraUnavailable(rc, feed, access);
+        cameraGate.unavailable(rc, feed, access);
         return;
       }
       rc.response().putHeader("Content-Type", "image/jpeg").putHeader("Cache-Control", "no-store")
           .putHeader("X-Camgate-Audit-Seq", Long.toString(access.auditSeq())).end(jpeg.get());
     });
-  }
-
-  private interface CameraHandler {
-    void handle(CameraFeed feed, Access access);
   }
 
   /**
@@ -134,41 +129,5 @@ public final class CameraRoutes {
    */
   private JsonObject retentionContext() {
     return new JsonObject().put("retention_days", snapshotRetentionDays);
-  }
-
-  private void withCamera(RoutingContext rc, String action, JsonObject extraContext, CameraHandler handler) {
-    String id = rc.pathParam("id");
-    CameraFeed feed = feeds.get(id);
-    // An unknown camera is still decided and logged (the policy denies it): probing is visible to the auditor.
-    JsonObject resource = new JsonObject().put("camera", id).put("zone", feed == null ? null : feed.camera().zone());
-    gate.admit(rc, action, resource, extraContext).onSuccess(access -> {
-      if (feed == null) {
-        rc.response().setStatusCode(404).putHeader("Content-Type", "application/json")
-            .end(new JsonObject().put("error", "no camera '" + id + "'; GET /cameras lists yours").encode());
-        return;
-      }
-      if (!feed.status().live() || !feed.masksKnown()) {
-        cameraUnavailable(rc, feed, access);
-        return;
-      }
-      handler.handle(feed, access);
-    });
-  }
-
-  private void cameraUnavailable(RoutingContext rc, CameraFeed feed, Access access) {
-    CameraStatus status = feed.status();
-    String detail = feed.masksKnown() ? status.detail() : "privacy masks not loaded from policy data yet";
-    audit.append(new AuditEvent("access_ended", access.subject().toMap(), access.action(), AuditTrail.plain(access.resource()),
-        null, access.decision().policyVersion(), access.decision().decisionId(),
-        Map.of("decision_seq", access.auditSeq(), "frames", 0, "bytes", 0, "reason", "camera unavailable: " + detail)));
-    rc.response().setStatusCode(502).putHeader("Content-Type", "application/json")
-        .end(new JsonObject().put("error", "camera " + feed.camera().id() + " is not streaming: " + detail)
-            .put("status", status.toJson()).encode());
-  }
-
-  /** Raw (masks only) only when the decision lifted both face and plate redaction; otherwise fully redacted. */
-  private static FrameHub hubFor(CameraFeed feed, Access access) {
-    PolicyDecision d = access.decision();
-    return !d.redactFaces() && !d.redactPlates() ? feed.masksOnlyHub() : feed.redactedHub();
   }
 }

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 /**
  * One consumer's MJPEG stream: latest-frame delivery with drop-on-backpressure, ended when the
@@ -35,7 +36,7 @@ final class MjpegSession implements FrameHub.Listener {
   private final Access access;
   private final AuditTrail audit;
   private final PolicyDecisionClient policy;
-  private final JsonObject recheckInput;
+  private final Supplier<String> now;
   private final AtomicBoolean ended = new AtomicBoolean();
   private final long startNanos = System.nanoTime();
   private Runnable unsubscribe = () -> { };
@@ -46,14 +47,14 @@ final class MjpegSession implements FrameHub.Listener {
   private long recheckTimer = -1;
 
   MjpegSession(Vertx vertx, HttpServerResponse response, Access access, AuditTrail audit,
-               PolicyDecisionClient policy, JsonObject recheckInput) {
+               PolicyDecisionClient policy, Supplier<String> now) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.response = response;
     this.access = access;
     this.audit = audit;
     this.policy = policy;
-    this.recheckInput = recheckInput;
+    this.now = now;
   }
 
   void start(FrameHub hub, Duration recheckInterval) {
@@ -101,7 +102,10 @@ final class MjpegSession implements FrameHub.Listener {
   }
 
   private void recheck() {
-    policy.decide(recheckInput).onSuccess(decision -> {
+    // Decided at the time of the re-check: a requisition or maintenance window may have ended since.
+    JsonObject input = access.policyInput();
+    input.put("context", input.getJsonObject("context").copy().put("time", now.get()));
+    policy.decide(input).onSuccess(decision -> {
       if (!decision.allowed()) {
         LOG.info("stream of {} on {} stopped by policy re-check: {}", access.subject().id(),
             access.resource().getString("camera"), decision.reasons());

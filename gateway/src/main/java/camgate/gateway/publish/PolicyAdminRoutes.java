@@ -52,6 +52,8 @@ public final class PolicyAdminRoutes {
     router.get("/admin/policy/versions").handler(rc -> run(rc, "read", (p, access) -> p.versions().compose(list ->
         p.active().map(active -> new JsonObject().put("active", active.number())
             .put("versions", new JsonArray(list.stream().map(PublishedVersion::toJson).toList()))))));
+    router.get("/admin/policy/versions/:number").handler(rc -> run(rc, "read", (p, access) ->
+        p.versionWithContent(versionNumber(rc.pathParam("number")))));
     router.post("/admin/policy/proposals").handler(rc -> run(rc, "propose", (p, access) ->
         p.propose(proposal(rc, false)).compose(check -> check.valid() ? Future.succeededFuture(check.toJson())
             : Future.failedFuture(new PolicyRejected(422, check.summary(),
@@ -160,6 +162,14 @@ public final class PolicyAdminRoutes {
           + "it is recorded in the version and the audit log)");
     }
     return s.strip();
+  }
+
+  private static int versionNumber(String raw) {
+    try {
+      return Integer.parseInt(raw);
+    } catch (NumberFormatException e) {
+      throw new PolicyRejected(400, "a version is a number from GET /admin/policy/versions, found '" + raw + "'");
+    }
   }
 
   private static int limit(RoutingContext rc) {

@@ -157,6 +157,16 @@ public final class PolicyPublisher implements AutoCloseable {
     return blocking(store::versions);
   }
 
+  /** One version with its content (modules and data), to read or compare past versions. */
+  public Future<JsonObject> versionWithContent(int number) {
+    return blocking(() -> {
+      PublishedVersion v = store.version(number).orElseThrow(() -> new PolicyRejected(404,
+          "no policy version " + number + "; GET /admin/policy/versions lists them"));
+      JsonObject content = store.content(number).toJson();
+      return v.toJson().put("modules", content.getJsonObject("modules")).put("data", content.getJsonObject("data"));
+    });
+  }
+
   /** Checks and tests the active policy with a proposal applied; changes nothing. */
   public Future<PolicyCheck> propose(JsonObject proposal) {
     return blocking(() -> tester.check(candidate(proposal)));
@@ -172,7 +182,8 @@ public final class PolicyPublisher implements AutoCloseable {
     }
     return blocking(() -> {
       PolicySet candidate = candidate(proposal);
-      PolicyCheck check = tester.check(candidate);
+      // Replaying needs a policy that compiles, not one whose tests pass: the DPO dry-runs drafts.
+      PolicyCheck check = tester.compile(candidate);
       if (!check.compiled()) {
         throw new PolicyRejected(422, "the proposal does not compile; nothing was replayed",
             new JsonObject().put("check", check.toJson()));
@@ -233,7 +244,15 @@ public final class PolicyPublisher implements AutoCloseable {
         throw new PolicyRejected(409, "version " + version + " has the same content as the active version "
             + active.number() + " (" + active.revision() + "): nothing to roll back");
       }
-      return storeVersion(store.content(version), author, reason, "rollback", Optional.of(version));
+      // The old content is checked again like any proposal: the configuration and the tests it must pass
+      // may have changed since it was active, and a rollback must not make the running gateway non-compliant.
+      PolicySet content = store.content(version);
+      PolicyCheck check = tester.check(content);
+      if (!check.valid()) {
+        throw new PolicyRejected(422, "version " + version + " cannot be made active again: " + check.summary()
+            + "; nothing was rolled back", new JsonObject().put("check", check.toJson()));
+      }
+      return storeVersion(content, author, reason, "rollback", Optional.of(version));
     }).compose(created -> activate(created.previous, created.version, recorder)));
   }
 

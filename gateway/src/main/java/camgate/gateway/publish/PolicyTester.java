@@ -29,6 +29,24 @@ public final class PolicyTester {
   }
 
   /**
+   * Only compiles a candidate ({@code opa check --strict}); no tests, no guard. BLOCKING.
+   *
+   * @throws IOException when OPA cannot be run or exceeds the time limit
+   */
+  public PolicyCheck compile(PolicySet candidate) throws IOException {
+    Path dir = Files.createTempDirectory("camgate-proposal");
+    try {
+      candidate.writeTo(dir.resolve("policy"), false);
+      OpaCommand check = OpaCommand.run(opa, dir, timeout, "check", "--strict", "policy");
+      return check.succeeded()
+          ? new PolicyCheck(true, "", 0, 0, List.of(), List.of(), candidate.contentHash())
+          : PolicyCheck.notCompiled(check.output(), candidate.contentHash());
+    } finally {
+      OpaCommand.deleteTree(dir);
+    }
+  }
+
+  /**
    * Checks and tests a candidate. BLOCKING.
    *
    * @throws IOException when OPA cannot be run or exceeds the time limit

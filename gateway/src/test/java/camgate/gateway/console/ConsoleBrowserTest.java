@@ -362,6 +362,14 @@ class ConsoleBrowserTest {
     assertTrue(byId("versions").findElements(By.tagName("img")).isEmpty());
     assertNull(js("return window.__camgateXss"), "HTML in the reason was not executed");
     browser.screenshot("13-dpo-published");
+    // The history shows what version 2 changed, read back from the server, not from the editor's memory.
+    byId("version-2").findElement(By.className("changes")).click();
+    browser.waiting(WAIT).until(d -> byId("version-diff").getText().contains("@@ data.agents"));
+    String changed = byId("version-diff").getText();
+    assertTrue(changed.matches("(?s).*\\+\\s+\"gare\".*"), "agent-042's new zone is an added line: " + changed);
+    assertTrue(changed.contains("@@ camgate/visibility/visibility_test.rego"), changed);
+    assertFalse(changed.contains("@@ data.cameras"), "only what version 2 changed: " + changed);
+    browser.screenshot("13b-dpo-version-2-changes");
     signOut();
 
     signIn("agent042", "op-pass-042");

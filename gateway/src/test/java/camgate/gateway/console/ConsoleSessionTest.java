@@ -6,6 +6,7 @@ import camgate.audit.AuditLogOptions;
 import camgate.gateway.GatewayConfig;
 import camgate.gateway.audit.AuditTrail;
 import camgate.gateway.http.AccessGate;
+import camgate.gateway.support.MutableClock;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;

@@ -382,6 +382,21 @@ class PolicyWorkflowTest {
     assertEquals(1, ((Number) d.get("rolled_back_to")).intValue());
     assertEquals("the swap was a mistake", d.get("reason"));
     assertEquals(3, versionCount());
+
+    // Every past version stays readable with its content, so the DPO and the auditor can compare any two.
+    Answer v1 = get("/admin/policy/versions/1", DPO_KEY);
+    Answer v2 = get("/admin/policy/versions/2", DPO_KEY);
+    assertEquals(200, v2.status(), v2.body().encode());
+    assertEquals(2, v2.body().getInteger("version"));
+    assertTrue(v2.body().getJsonObject("data").getJsonObject("cameras").getJsonObject("cam-demo")
+        .getJsonArray("purposes").contains(ADDED), "version 2 added the purpose");
+    assertFalse(v1.body().getJsonObject("data").getJsonObject("cameras").getJsonObject("cam-demo")
+        .getJsonArray("purposes").contains(ADDED), "version 1 did not have it");
+    assertEquals(v1Hash, v1.body().getString("content_hash"));
+    assertEquals(v1Hash, PolicySet.fromJson(v1.body()).contentHash(), "version 1's content as served hashes to its hash");
+    assertEquals(404, get("/admin/policy/versions/99", DPO_KEY).status());
+    assertEquals(400, get("/admin/policy/versions/latest", DPO_KEY).status());
+    assertEquals(403, get("/admin/policy/versions/1", TestGateway.OPERATOR_KEY).status(), "an operator may not read it");
   }
 
   @Test

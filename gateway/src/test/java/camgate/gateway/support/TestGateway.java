@@ -29,6 +29,7 @@ public final class TestGateway implements AutoCloseable {
   public static final String GARE_KEY = "test-key-agent-107";
   public static final String AUDITOR_KEY = "test-key-auditor-1";
   public static final String FACEID_KEY = "test-key-vms-faceid";
+  public static final String VENDOR_KEY = "test-key-vendor-acme";
 
   private final Vertx vertx;
   private final Gateway gateway;
@@ -52,6 +53,8 @@ public final class TestGateway implements AutoCloseable {
     private Duration recheck = Duration.ofSeconds(30);
     private long deadlineMs = 2000;
     private final JsonObject extra = new JsonObject();
+    private Clock clock = Clock.systemDefaultZone();
+    private Path directory;
 
     public Builder camera(String id, String url, String zone) {
       cameras.add(new JsonObject().put("id", id).put("url", url).put("zone", zone).put("loop", true));
@@ -60,6 +63,18 @@ public final class TestGateway implements AutoCloseable {
 
     public Builder externalOpa(URI url) {
       this.externalOpa = url;
+      return this;
+    }
+
+    /** Where the gateway keeps its data (audit log, policy store, media): another gateway's, to restart it. */
+    public Builder directory(Path dir) {
+      this.directory = dir;
+      return this;
+    }
+
+    /** The gateway's clock: the time its policy decisions are made at and its retention counts in. */
+    public Builder clock(Clock clock) {
+      this.clock = clock;
       return this;
     }
 
@@ -103,7 +118,8 @@ public final class TestGateway implements AutoCloseable {
               .add(key(OPERATOR_KEY, "agent-042", "operator", "police-municipale", "display"))
               .add(key(GARE_KEY, "agent-107", "operator", "police-municipale", "display"))
               .add(key(AUDITOR_KEY, "auditor-1", "auditor", "cnil", null))
-              .add(key(FACEID_KEY, "vms-faceid", "consumer", "vms-example", "face_recognition")));
+              .add(key(FACEID_KEY, "vms-faceid", "consumer", "vms-example", "face_recognition"))
+              .add(key(VENDOR_KEY, "vendor-acme", "vendor", "acme-safe-city", null)));
       extra.forEach(e -> {
         if (!e.getKey().equals("opa_binary")) {
           json.put(e.getKey(), e.getValue());
@@ -113,11 +129,11 @@ public final class TestGateway implements AutoCloseable {
     }
 
     public TestGateway start() throws Exception {
-      Path dir = Files.createTempDirectory("camgate-test");
+      Path dir = directory != null ? directory : Files.createTempDirectory("camgate-test");
       Vertx vertx = Vertx.vertx();
       GatewayConfig config = GatewayConfig.fromJson(json(dir), dir);
       try {
-        Gateway g = Gateway.start(vertx, config, Clock.systemDefaultZone()).await(90, TimeUnit.SECONDS);
+        Gateway g = Gateway.start(vertx, config, clock).await(90, TimeUnit.SECONDS);
         return new TestGateway(vertx, g, dir);
       } catch (Exception e) {
         vertx.close().await(10, TimeUnit.SECONDS);
@@ -147,6 +163,17 @@ public final class TestGateway implements AutoCloseable {
   /** GET with an API key (null: none), whole body. */
   public HttpResponse<byte[]> get(String pathAndQuery, String key) throws IOException, InterruptedException {
     return http.send(request(pathAndQuery, key).build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  /** POST a JSON body with an API key (null: none), whole answer. */
+  public HttpResponse<byte[]> post(String pathAndQuery, String key, JsonObject body)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri(pathAndQuery)).timeout(Duration.ofSeconds(90))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.encode()));
+    if (key != null) {
+      b.header("Authorization", "Bearer " + key);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
   }
 
   /** GET a stream: headers now, body as it arrives. */
