@@ -19,6 +19,7 @@ import java.io.InputStream;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imread;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -97,9 +98,42 @@ class MaintenanceWindowEndToEndTest {
     JsonObject late = new JsonObject(new String(gw.get("/maintenance/cameras/cam-demo", TestGateway.VENDOR_KEY).body()));
     assertEquals(1800L, late.getLong("access_ends_in_s"), late.encode());
 
-    // 12:30 +01:00: the window has closed.
+    // 11:59:57 +01:00: a stream opened three seconds before the window closes ends with it.
+    CLOCK.advance(Duration.ofMinutes(29).plusSeconds(57));
+    long logged = gw.entries().size();
+    HttpResponse<InputStream> last = gw.open("/maintenance/cameras/cam-demo/stream.mjpg", TestGateway.VENDOR_KEY);
+    assertEquals(200, last.statusCode());
+    long opened = System.nanoTime();
+    long parts = 0;
+    try (MjpegReader reader = new MjpegReader(last.body())) {
+      while (reader.next() != null) {
+        parts++;
+      }
+    }
+    long seconds = Duration.ofNanos(System.nanoTime() - opened).toSeconds();
+    assertTrue(seconds < 30, "the stream ended with the window, after " + seconds + " s and " + parts + " frames");
+    AuditEntry ended = awaitEntry("access_ended", logged);
+    assertEquals("maintenance", ended.event().action());
+    assertTrue(String.valueOf(ended.event().details().get("reason")).contains("authorised duration of 3 s"),
+        ended.event().details().toString());
+
+    // 12:59:57 +01:00: the window has closed.
     CLOCK.advance(Duration.ofHours(1));
     denied("/maintenance/cameras/cam-demo", "camgate.maintenance.no_window");
+  }
+
+  /** The first entry of a type at or after index {@code from}, waiting briefly: a stream's end is logged just after it ends. */
+  private static AuditEntry awaitEntry(String type, long from) throws InterruptedException {
+    for (int i = 0; i < 100; i++) {
+      List<AuditEntry> all = gw.entries();
+      for (int j = (int) from; j < all.size(); j++) {
+        if (all.get(j).event().type().equals(type)) {
+          return all.get(j);
+        }
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no " + type + " entry in the audit log");
   }
 
   private static JsonObject denied(String path, String rule) throws Exception {
