@@ -55,6 +55,7 @@ public final class ClipRecorder {
     private final Promise<RecordedClip> done;
     private Runnable unsubscribe;
     private long frames;
+    private long lastSequence = Long.MIN_VALUE;
     private long failSafe;
     private long bytes;
     private String failure;
@@ -70,15 +71,20 @@ public final class ClipRecorder {
 
     void start(Duration duration) {
       unsubscribe = hub.subscribe(this);
+      // The clip opens on the picture shown now: a slow camera (or a loaded machine) may publish less
+      // than one frame in a short clip's time.
+      hub.latest().ifPresent(this::onFrame);
       vertx.setTimer(Math.max(1, duration.toMillis()), id -> finish());
     }
 
     @Override
     public void onFrame(EncodedFrame frame) {
       context.runOnContext(v -> {
-        if (finished) {
+        // The latest frame and the first published one may be the same frame, handed over twice.
+        if (finished || frame.sequence() <= lastSequence) {
           return;
         }
+        lastSequence = frame.sequence();
         byte[] part = frame.mjpegPart();
         out.write(Buffer.buffer(part));
         frames++;
