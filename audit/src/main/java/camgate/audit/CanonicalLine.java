@@ -6,11 +6,12 @@ package camgate.audit;
  *
  * <p>It accepts a subset of what {@link CanonicalJson#checkCanonical} accepts: no whitespace, ASCII member names
  * in strictly increasing order, strings of well-formed UTF-8 with exactly the escapes RFC 8785 writes, integers
- * of at most 15 digits, {@code true}, {@code false}, {@code null}, nesting up to 64 levels, lines up to 16 KiB.
+ * of at most 15 digits, other numbers spelled as RFC 8785 spells their double, {@code true}, {@code false},
+ * {@code null}, nesting up to 64 levels, lines up to 16 KiB.
  * Everything it accepts is its own canonical form, so the bytes can be hashed as they stand. A {@code false}
  * answer is not a verdict: it only means "not this common shape", and the caller asks the full check, which
- * decides and words the error exactly as it always has (fractions, exponents, non-ASCII names and Jackson's
- * own limits stay its business).
+ * decides and words the error exactly as it always has (non-ASCII names, long integers and Jackson's own
+ * limits stay its business).
  *
  * <p>Not thread-safe: one per worker.
  */
@@ -20,6 +21,8 @@ final class CanonicalLine {
   private static final int MAX_DEPTH = 64;
   /** 15 digits stay below 2^53, where RFC 8785 writes an integer exactly as its decimal digits. */
   private static final int MAX_DIGITS = 15;
+  /** Far below Jackson's limit on number length; the longest RFC 8785 spelling of a double has 25 characters. */
+  private static final int MAX_NUMBER_LENGTH = 32;
   private static final byte[] SEQ = {'s', 'e', 'q'};
   private static final byte[] TYPE = {'t', 'y', 'p', 'e'};
   private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
@@ -37,7 +40,8 @@ final class CanonicalLine {
   private int end;
   private long seq;
   private boolean keyRotation;
-  private long integer; // value of the last integer read
+  private long integer; // value of the last number read, if it was an integer
+  private boolean isInteger;
 
   /**
    * Reads the line that starts at {@code buf[from]} and ends at the next newline before {@code limit}. Finding
@@ -104,7 +108,7 @@ final class CanonicalLine {
       }
       if (depth == 1) {
         byte first = b[valueFrom];
-        if (same(nameFrom, nameTo, SEQ) && (first == '-' || (first >= '0' && first <= '9'))) {
+        if (same(nameFrom, nameTo, SEQ) && (first == '-' || (first >= '0' && first <= '9')) && isInteger) {
           seq = integer;
         } else if (same(nameFrom, nameTo, TYPE) && first == '"') {
           keyRotation = same(valueFrom + 1, pos - 1, KEY_ROTATION);
@@ -157,7 +161,7 @@ final class CanonicalLine {
       case 't' -> literal(TRUE);
       case 'f' -> literal(FALSE);
       case 'n' -> literal(NULL);
-      default -> integer();
+      default -> number();
     };
   }
 
@@ -169,30 +173,67 @@ final class CanonicalLine {
     return true;
   }
 
-  /** {@code 0} or {@code -?[1-9][0-9]{0,14}}; "-0", leading zeros, fractions and exponents fail at the caller's delimiter check. */
-  private boolean integer() {
+  /**
+   * A JSON number. An integer of at most 15 digits is canonical as written unless it is "-0" (leading zeros fail
+   * at the caller's delimiter check). One with a fraction or an exponent (durations in seconds) is canonical when
+   * RFC 8785's own spelling of its double value, {@link CanonicalJson#formatNumber}, gives back the same text,
+   * the test the full check makes; the double is the one Jackson reads (correctly rounded, like parseDouble).
+   */
+  private boolean number() {
+    int from = pos;
     boolean negative = b[pos] == '-';
     if (negative) {
       pos++;
     }
-    if (pos >= end) {
-      return false;
-    }
-    if (b[pos] == '0') {
-      pos++;
-      integer = 0;
-      return !negative;
-    }
+    int digitsFrom = pos;
     long v = 0;
-    int digits = 0;
     while (pos < end && b[pos] >= '0' && b[pos] <= '9') {
-      if (++digits > MAX_DIGITS) {
-        return false;
-      }
       v = v * 10 + (b[pos++] - '0');
     }
-    integer = negative ? -v : v;
-    return digits > 0;
+    int digits = pos - digitsFrom;
+    if (digits == 0 || (digits > 1 && b[digitsFrom] == '0')) {
+      return false;
+    }
+    boolean whole = true;
+    if (pos < end && b[pos] == '.') {
+      pos++;
+      whole = false;
+      if (skipDigits() == 0) {
+        return false;
+      }
+    }
+    if (pos < end && (b[pos] == 'e' || b[pos] == 'E')) {
+      pos++;
+      whole = false;
+      if (pos < end && (b[pos] == '+' || b[pos] == '-')) {
+        pos++;
+      }
+      if (skipDigits() == 0) {
+        return false;
+      }
+    }
+    isInteger = whole;
+    if (whole) {
+      integer = negative ? -v : v;
+      return digits <= MAX_DIGITS && !(negative && v == 0);
+    }
+    if (pos - from > MAX_NUMBER_LENGTH) {
+      return false;
+    }
+    String text = new String(b, from, pos - from, java.nio.charset.StandardCharsets.ISO_8859_1);
+    try {
+      return CanonicalJson.formatNumber(Double.parseDouble(text), "a number").equals(text);
+    } catch (IllegalArgumentException e) {
+      return false; // beyond the double range: the full check words it
+    }
+  }
+
+  private int skipDigits() {
+    int from = pos;
+    while (pos < end && b[pos] >= '0' && b[pos] <= '9') {
+      pos++;
+    }
+    return pos - from;
   }
 
   /** A member name: printable ASCII without escapes, so byte order is RFC 8785's UTF-16 code unit order. */
@@ -319,12 +360,30 @@ final class CanonicalLine {
     return table;
   }
 
-  /** Signed byte order, which for the printable ASCII that {@link #name} allows is RFC 8785's order. */
+  /**
+   * Byte order of two names, which for the printable ASCII that {@link #name} allows is RFC 8785's order. A plain
+   * loop: names are short and usually differ in their first bytes, where a library call costs more than the work.
+   */
   private int compare(int aFrom, int aTo, int bFrom, int bTo) {
-    return java.util.Arrays.compare(b, aFrom, aTo, b, bFrom, bTo);
+    int n = Math.min(aTo - aFrom, bTo - bFrom);
+    for (int i = 0; i < n; i++) {
+      int d = b[aFrom + i] - b[bFrom + i];
+      if (d != 0) {
+        return d;
+      }
+    }
+    return (aTo - aFrom) - (bTo - bFrom);
   }
 
   private boolean same(int from, int to, byte[] word) {
-    return java.util.Arrays.equals(b, from, to, word, 0, word.length);
+    if (to - from != word.length) {
+      return false;
+    }
+    for (int i = 0; i < word.length; i++) {
+      if (b[from + i] != word[i]) {
+        return false;
+      }
+    }
+    return true;
   }
 }

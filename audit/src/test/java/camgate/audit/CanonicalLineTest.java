@@ -36,6 +36,9 @@ class CanonicalLineTest {
     details.put("neg", -42);
     details.put("list", List.of(1, "two", List.of(), Map.of(), true, false));
     details.put("zero", 0);
+    details.put("duration_s", 12.345);
+    details.put("tiny", 1e-7);
+    details.put("huge", -1e21);
     lines.add(CanonicalJson.canonicalize(EntryCodec.asMap(3, Instant.parse("2026-11-28T21:14:00Z"),
         new AuditEvent(BundleVerifier.KEY_ROTATION, Map.of("id", "admin"), "rotate", null, null, null, null, details))));
     lines.add("{}");
@@ -57,6 +60,31 @@ class CanonicalLineTest {
   }
 
   @Test
+  void numbersAsRfc8785SpellsThemTakeTheFastPath() {
+    for (String n : List.of("0", "-7", "123456789012345", "0.5", "12.345", "-0.000001", "1e-7", "1e+21", "-1.5e+300",
+        "333333333.3333333", "5e-324")) {
+      byte[] line = ("{\"n\":" + n + ",\"seq\":1}").getBytes(StandardCharsets.UTF_8);
+      assertTrue(assertAgrees(line), n);
+    }
+    for (String n : List.of("-0", "1.0", "1E+21", "1e21", "0.50", "1e-07", "01", "1.", ".5", "1e", "1e999",
+        "0.1000000000000000055511151231257827")) {
+      assertFalse(read(("{\"n\":" + n + ",\"seq\":1}").getBytes(StandardCharsets.UTF_8)), n);
+    }
+  }
+
+  @Test
+  void aSeqThatIsNotAnIntegerIsNotTakenForOne() {
+    for (String text : List.of("{\"seq\":1e+21}", "{\"seq\":0.5}", "{\"seq\":\"3\"}", "{\"seq\":[3]}")) {
+      byte[] line = text.getBytes(StandardCharsets.UTF_8);
+      assertTrue(assertAgrees(line), text);
+      CanonicalLine reader = new CanonicalLine();
+      byte[] buf = (text + "\n").getBytes(StandardCharsets.UTF_8);
+      assertTrue(reader.read(buf, 0, buf.length));
+      assertEquals(-1, reader.seq(), text);
+    }
+  }
+
+  @Test
   void everyCanonicalSampleAgreesWithTheFullCheck() {
     for (String line : canonicalLines()) {
       assertAgrees(line.getBytes(StandardCharsets.UTF_8));
@@ -66,7 +94,7 @@ class CanonicalLineTest {
   @ParameterizedTest
   @ValueSource(strings = {
       "{\"a\": 1,\"seq\":1}", "{\"seq\":1} ", " {\"seq\":1}", "{\"seq\":1}x", "{\"seq\":01}", "{\"seq\":-0}",
-      "{\"seq\":1.0}", "{\"seq\":1e3}", "{\"b\":1,\"a\":1,\"seq\":1}", "{\"a\":1,\"a\":1,\"seq\":1}",
+      "{\"seq\":1.0}", "{\"seq\":1e3}", "{\"seq\":1e+21,\"x\":01}", "{\"b\":1,\"a\":1,\"seq\":1}", "{\"a\":1,\"a\":1,\"seq\":1}",
       "{\"a\":\"\\/\",\"seq\":1}", "{\"a\":\"\\u0041\",\"seq\":1}", "{\"a\":\"\\u001F\",\"seq\":1}",
       "{\"a\":\"\\u000a\",\"seq\":1}", "{\"a\":\"\\u00e9\",\"seq\":1}", "{\"a\":TRUE,\"seq\":1}", "{\"seq\":1,}",
       "{\"a\":[1,],\"seq\":1}", "{\"seq\":1", "[1]", "", "{\"seq\":1234567890123456}"})
@@ -91,6 +119,29 @@ class CanonicalLineTest {
       assertFalse(read(line), java.util.HexFormat.of().formatHex(b));
       assertAgrees(line);
     }
+  }
+
+  @Test
+  void aSpecialByteIsSeenWhereverItStandsInAString() {
+    byte[][] refused = {{0x01}, {0x0a}, {0x1f}, {(byte) 0x80}, {(byte) 0xff}, {'\\', 'x'}, {'\\', '/'}};
+    byte[][] accepted = {{(byte) 0xc3, (byte) 0xa9}, {'\\', 'n'}, {'\\', '"'}, {0x7f}, {'~'}};
+    for (int at = 0; at < 20; at++) {
+      byte[] before = "a".repeat(at).getBytes(StandardCharsets.US_ASCII);
+      for (byte[] b : refused) {
+        byte[] line = withString(concat(before, b));
+        assertFalse(read(line), at + ": " + new String(line, StandardCharsets.ISO_8859_1));
+      }
+      for (byte[] b : accepted) {
+        byte[] line = withString(concat(before, b));
+        assertTrue(assertAgrees(line), at + ": " + new String(line, StandardCharsets.ISO_8859_1));
+      }
+    }
+  }
+
+  static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 
   @Test
