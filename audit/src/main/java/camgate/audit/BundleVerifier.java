@@ -125,13 +125,17 @@ public final class BundleVerifier {
       return t;
     });
     ArrayDeque<Future<EntryChunk>> inFlight = new ArrayDeque<>();
+    // The buffers of the chunks in flight, in the same order; a consumed chunk's buffer is read into again, so
+    // a 458 MB file costs a few buffers, not a hundred 4 MB allocations.
+    ArrayDeque<byte[]> inFlightBuffers = new ArrayDeque<>();
+    ArrayDeque<byte[]> spare = new ArrayDeque<>();
     long seq = 0;
     try (InputStream in = Files.newInputStream(entriesFile)) {
       byte[] carry = new byte[0];
       boolean eof = false;
       while (!eof || !inFlight.isEmpty()) {
         while (!eof && inFlight.size() < 2 * workers) {
-          byte[] chunk = new byte[CHUNK];
+          byte[] chunk = spare.isEmpty() ? new byte[CHUNK] : spare.pop();
           System.arraycopy(carry, 0, chunk, 0, Math.min(carry.length, CHUNK));
           int filled = carry.length;
           if (filled >= CHUNK) { // a single line longer than a chunk: grow
@@ -151,6 +155,9 @@ public final class BundleVerifier {
             byte[] lines = chunk;
             int end = lastNewline + 1;
             inFlight.add(pool.submit(() -> EntryChunk.check(lines, end)));
+            inFlightBuffers.add(lines);
+          } else if (chunk.length == CHUNK) {
+            spare.push(chunk);
           }
         }
         Future<EntryChunk> head = inFlight.poll();
@@ -158,6 +165,10 @@ public final class BundleVerifier {
           continue;
         }
         EntryChunk chunk = head.get();
+        byte[] done = inFlightBuffers.poll();
+        if (done.length == CHUNK) {
+          spare.push(done);
+        }
         for (int i = 0; i < chunk.size(); i++) {
           if (chunk.seq(i) != seq) {
             throw entry(seq, where(seq) + " has seq " + chunk.seq(i) + ", expected " + seq + ": an entry is missing,"
