@@ -124,14 +124,18 @@ public final class BundleVerifier {
       t.setDaemon(true);
       return t;
     });
-    ArrayDeque<Future<List<LineResult>>> inFlight = new ArrayDeque<>();
+    ArrayDeque<Future<EntryChunk>> inFlight = new ArrayDeque<>();
+    // The buffers of the chunks in flight, in the same order; a consumed chunk's buffer is read into again, so
+    // a 458 MB file costs a few buffers, not a hundred 4 MB allocations.
+    ArrayDeque<byte[]> inFlightBuffers = new ArrayDeque<>();
+    ArrayDeque<byte[]> spare = new ArrayDeque<>();
     long seq = 0;
     try (InputStream in = Files.newInputStream(entriesFile)) {
       byte[] carry = new byte[0];
       boolean eof = false;
       while (!eof || !inFlight.isEmpty()) {
         while (!eof && inFlight.size() < 2 * workers) {
-          byte[] chunk = new byte[CHUNK];
+          byte[] chunk = spare.isEmpty() ? new byte[CHUNK] : spare.pop();
           System.arraycopy(carry, 0, chunk, 0, Math.min(carry.length, CHUNK));
           int filled = carry.length;
           if (filled >= CHUNK) { // a single line longer than a chunk: grow
@@ -150,32 +154,36 @@ public final class BundleVerifier {
           if (lastNewline >= 0) {
             byte[] lines = chunk;
             int end = lastNewline + 1;
-            inFlight.add(pool.submit(() -> checkLines(lines, end)));
+            inFlight.add(pool.submit(() -> EntryChunk.check(lines, end)));
+            inFlightBuffers.add(lines);
+          } else if (chunk.length == CHUNK) {
+            spare.push(chunk);
           }
         }
-        Future<List<LineResult>> head = inFlight.poll();
+        Future<EntryChunk> head = inFlight.poll();
         if (head == null) {
           continue;
         }
-        for (LineResult line : head.get()) {
-          String where = "entry " + seq + " (entries.jsonl line " + (seq + 1) + ")";
-          if (line.error() != null) {
-            throw entry(seq, where + line.error());
-          }
-          if (line.seq() != seq) {
-            throw entry(seq, where + " has seq " + line.seq() + ", expected " + seq + ": an entry is missing,"
+        EntryChunk chunk = head.get();
+        byte[] done = inFlightBuffers.poll();
+        if (done.length == CHUNK) {
+          spare.push(done);
+        }
+        for (int i = 0; i < chunk.size(); i++) {
+          if (chunk.seq(i) != seq) {
+            throw entry(seq, where(seq) + " has seq " + chunk.seq(i) + ", expected " + seq + ": an entry is missing,"
                 + " inserted or out of order here");
           }
-          if (line.rotation() != null) {
-            JsonNode pem = CanonicalJson.parse(line.rotation()).path("details").path("new_key_pem");
+          if (chunk.rotation(i) != null) {
+            JsonNode pem = CanonicalJson.parse(chunk.rotation(i)).path("details").path("new_key_pem");
             try {
               pendingKey = NoteKey.fromPem(origin, pem.asText(""));
               pendingKeySeq = seq;
             } catch (IllegalArgumentException e) {
-              throw entry(seq, where + " is a key_rotation without a valid details.new_key_pem: " + e.getMessage());
+              throw entry(seq, where(seq) + " is a key_rotation without a valid details.new_key_pem: " + e.getMessage());
             }
           }
-          range.append(line.leaf());
+          chunk.appendLeaf(i, range);
           seq++;
           progress.entries = seq;
           while (next < checkpoints.size() && checkpoints.get(next).note().size() == seq) {
@@ -197,9 +205,12 @@ public final class BundleVerifier {
                 + (previous == null ? 0 : previous.note().size()) + ": checkpoints must be in tree-size order");
           }
         }
+        if (chunk.error() != null) {
+          throw entry(seq, where(seq) + chunk.error());
+        }
       }
       if (carry.length > 0) {
-        throw entry(seq, "entry " + seq + " (entries.jsonl line " + (seq + 1) + ") has no final newline: the file"
+        throw entry(seq, where(seq) + " has no final newline: the file"
             + " was truncated or edited");
       }
     } catch (IOException e) {
@@ -229,38 +240,6 @@ public final class BundleVerifier {
   }
 
   private static final int CHUNK = 4 << 20;
-
-  /** One checked line: its leaf hash and seq, or why it is not a canonical entry; the bytes of a key rotation. */
-  private record LineResult(Hash leaf, long seq, String error, byte[] rotation) {
-  }
-
-  /** Checks and hashes every complete line in {@code buf[0, end)} (a worker task; order-independent). */
-  private static List<LineResult> checkLines(byte[] buf, int end) {
-    List<LineResult> out = new ArrayList<>(end / 256 + 1);
-    int start = 0;
-    for (int i = 0; i < end; i++) {
-      if (buf[i] != '\n') {
-        continue;
-      }
-      byte[] bytes = Arrays.copyOfRange(buf, start, i);
-      start = i + 1;
-      CanonicalJson.CanonicalObject entry;
-      try {
-        entry = CanonicalJson.checkCanonical(bytes);
-      } catch (IllegalArgumentException e) {
-        String why = e.getMessage().startsWith("invalid JSON") ? " is not valid JSON: " : " is not canonical: ";
-        out.add(new LineResult(null, -1, why + e.getMessage(), null));
-        return out; // the first problem ends the chunk: nothing after it is reported
-      }
-      if (entry.seq() < 0) {
-        out.add(new LineResult(null, -1, " has no integer seq", null));
-        return out;
-      }
-      out.add(new LineResult(TreeHasher.hashLeaf(bytes), entry.seq(), null,
-          KEY_ROTATION.equals(entry.type()) ? bytes : null));
-    }
-    return out;
-  }
 
   private static void checkCheckpoint(CheckpointRecord cp, CheckpointRecord previous, NoteKey trusted, String origin,
                                       CompactRange range, Progress progress) throws Stop {
@@ -377,6 +356,11 @@ public final class BundleVerifier {
       out.add(new CheckpointRecord(i, note, from, path));
     }
     return out;
+  }
+
+  /** How an entry is named in messages (built only on failure: a million of them would be pure churn). */
+  private static String where(long seq) {
+    return "entry " + seq + " (entries.jsonl line " + (seq + 1) + ")";
   }
 
   private static Stop bundle(String message) {

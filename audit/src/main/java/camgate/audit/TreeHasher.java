@@ -39,6 +39,35 @@ final class TreeHasher {
     return Hash.wrap(md.digest());
   }
 
+  /**
+   * The leaf hash of {@code buf[off, off + len)} written to {@code out[outOff, outOff + 32)}: the verifier hashes
+   * each line where it was read, with its worker's own digest, and keeps no per-leaf objects.
+   */
+  static void hashLeaf(MessageDigest md, byte[] buf, int off, int len, byte[] out, int outOff) {
+    md.reset();
+    md.update(LEAF_PREFIX);
+    md.update(buf, off, len);
+    digestInto(md, out, outOff);
+  }
+
+  /** The node hash of the two 32-byte children at {@code left[leftOff]} and {@code right[rightOff]}, written to {@code out[outOff]}. */
+  static void hashChildren(MessageDigest md, byte[] left, int leftOff, byte[] right, int rightOff, byte[] out, int outOff) {
+    md.reset();
+    md.update(NODE_PREFIX);
+    md.update(left, leftOff, Hash.LENGTH);
+    md.update(right, rightOff, Hash.LENGTH);
+    digestInto(md, out, outOff);
+  }
+
+  private static void digestInto(MessageDigest md, byte[] out, int outOff) {
+    try {
+      md.digest(out, outOff, Hash.LENGTH);
+    } catch (java.security.DigestException e) {
+      throw new IllegalStateException("SHA-256 refused a 32-byte output slot at offset " + outOff + " of "
+          + out.length, e);
+    }
+  }
+
   static Hash hashChildren(Hash left, Hash right) {
     MessageDigest md = SHA256.get();
     md.reset();

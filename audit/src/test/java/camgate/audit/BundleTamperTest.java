@@ -17,6 +17,8 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Each test tampers with one copy of a real exported bundle and checks the verifier's verdict and what it names. */
 class BundleTamperTest {
@@ -73,6 +75,14 @@ class BundleTamperTest {
     return v.problem();
   }
 
+  /** The bundle in {@code dir} fails at entry {@code seq}, with a message that contains {@code text}. */
+  static void assertEntryNamed(Path dir, long seq, String text) {
+    Verdict.Problem p = problem(dir);
+    assertEquals(Verdict.Kind.ENTRY, p.kind(), p.message());
+    assertEquals(seq, p.index());
+    assertTrue(p.message().contains(text), p.message());
+  }
+
   @Test
   void untouchedBundleVerifies() {
     Verdict v = BundleVerifier.verify(original);
@@ -115,16 +125,33 @@ class BundleTamperTest {
     assertTrue(p.message().contains("entry 25 (entries.jsonl line 26) is not valid JSON"), p.message());
   }
 
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', value = {
+      "escaped letter|\"cam-8\"|\"\\u0063am-8\"",
+      "whitespace|,\"type\":|, \"type\":",
+      "number spelling|\"seq\":25,|\"seq\":25.0,",
+      "member order|{\"action\":\"view_live\",\"decision\":|{\"decision\":"})
+  void nonCanonicalEncodingOfAnEntryIsNamed(String desc, String from, String to) throws Exception {
+    Path dir = copy();
+    List<String> entries = lines(dir, "entries.jsonl");
+    String e = entries.get(25);
+    assertTrue(e.contains(from), e);
+    String edited = e.replace(from, to);
+    if (desc.equals("member order")) { // move "action" after "decision": same members, RFC 8785 order broken
+      edited = edited.replace(",\"decision_id\":", ",\"action\":\"view_live\",\"decision_id\":");
+    }
+    entries.set(25, edited);
+    write(dir, "entries.jsonl", entries);
+    assertEntryNamed(dir, 25, "entry 25 (entries.jsonl line 26) is not canonical");
+  }
+
   @Test
   void deletedEntryIsNamed() throws Exception {
     Path dir = copy();
     List<String> entries = lines(dir, "entries.jsonl");
     entries.remove(33);
     write(dir, "entries.jsonl", entries);
-    Verdict.Problem p = problem(dir);
-    assertEquals(Verdict.Kind.ENTRY, p.kind(), p.message());
-    assertEquals(33, p.index());
-    assertTrue(p.message().contains("has seq 34, expected 33"), p.message());
+    assertEntryNamed(dir, 33, "has seq 34, expected 33");
   }
 
   @Test
@@ -135,10 +162,7 @@ class BundleTamperTest {
     entries.set(41, entries.get(42));
     entries.set(42, a);
     write(dir, "entries.jsonl", entries);
-    Verdict.Problem p = problem(dir);
-    assertEquals(Verdict.Kind.ENTRY, p.kind(), p.message());
-    assertEquals(41, p.index());
-    assertTrue(p.message().contains("has seq 42, expected 41"), p.message());
+    assertEntryNamed(dir, 41, "has seq 42, expected 41");
   }
 
   @Test
