@@ -7,9 +7,11 @@ import java.util.List;
 /**
  * Carries detections across frames so each mask follows its object: detections are associated with tracks
  * by overlap (or, for objects that moved further than their own size, by distance), a track keeps a constant
- * velocity estimate, and it is held for {@code holdFrames} after its last detection so a missed detection does
- * not open the mask. Between detections a track covers both where it was last seen and where it is predicted,
- * so the mask errs on the side of covering. Not thread-safe: one per pipeline.
+ * velocity estimate, and it is held until a detection pass made {@code holdFrames} frames after its last detection
+ * still has not seen it, so a missed detection does not open the mask. Expiry counts frames of later detection
+ * passes, never frames served: while detection runs behind (asynchronously), a track stays on however many frames
+ * go by. Between detections a track covers both where it was last seen and where it is predicted, so the mask
+ * errs on the side of covering. Not thread-safe: one per pipeline.
  */
 final class Tracker {
   private final int holdFrames;
@@ -82,7 +84,7 @@ final class Tracker {
 
   /** Associates the detections made on {@code frame} with the tracks; new objects start tracks. */
   void update(List<Box> detections, long frame) {
-    dropExpired(frame);
+    tracks.removeIf(t -> frame - t.lastSeen > holdFrames);
     List<Pair> pairs = new ArrayList<>();
     for (Track t : tracks) {
       Box p = t.predicted(frame);
@@ -124,11 +126,10 @@ final class Tracker {
    * it was detected on an earlier frame, the box predicted for this one (both, since the prediction may be wrong).
    */
   List<Box> boxesAt(long frame) {
-    dropExpired(frame);
     List<Box> out = new ArrayList<>();
     for (Track t : tracks) {
       Box last = t.lastBox();
-      if (frame == t.lastSeen) {
+      if (frame <= t.lastSeen) {
         out.add(last);
         continue;
       }
@@ -153,10 +154,6 @@ final class Tracker {
 
   int size() {
     return tracks.size();
-  }
-
-  private void dropExpired(long frame) {
-    tracks.removeIf(t -> frame - t.lastSeen > holdFrames);
   }
 
   private static <T> boolean containsIdentity(List<T> list, T item) {

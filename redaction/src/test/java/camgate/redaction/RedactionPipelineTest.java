@@ -182,7 +182,7 @@ class RedactionPipelineTest {
     detector.stall = new CountDownLatch(1);
     try (Mat frame = noise(64, 48);
         RedactionPipeline pipeline = RedactionPipeline.create(Detectors.of(detector),
-            RedactionSettings.defaults().withDetectionDeadline(Duration.ofMillis(100)).withDetectionInterval(5))) {
+            RedactionSettings.defaults().withDetectionDeadline(Duration.ofMillis(100)).withMaxStaleFrames(5))) {
       try (ProcessedFrame out = pipeline.process(frame, false)) {
         assertTrue(out.report().failSafe(), "first frame: detection late, nothing known yet");
       }
@@ -192,20 +192,95 @@ class RedactionPipelineTest {
       // Frames arriving before the released detection thread has finished are still fail-safe, so feed
       // frames at camera pace until one is served redacted, bounded by time rather than by a frame count
       // (a loaded CI machine can take many tight-loop frames to schedule the detection thread).
-      ProcessedFrame out = null;
-      long giveUp = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (System.nanoTime() < giveUp) {
-        if (out != null) {
-          out.close();
-        }
-        out = pipeline.process(frame, false);
-        if (!out.report().failSafe()) {
-          break;
-        }
-        sleepQuietly(20);
-      }
+      ProcessedFrame out = firstServedRedacted(pipeline, frame);
       assertFalse(out.report().failSafe(), "after a completed pass frames are served redacted");
       out.close();
+    }
+  }
+
+  /** Feeds {@code frame} at camera pace until one is served redacted, for at most 10 s; returns that frame. */
+  static ProcessedFrame firstServedRedacted(RedactionPipeline pipeline, Mat frame) {
+    ProcessedFrame out = null;
+    long giveUp = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (System.nanoTime() < giveUp) {
+      if (out != null) {
+        out.close();
+      }
+      out = pipeline.process(frame, false);
+      if (!out.report().failSafe()) {
+        break;
+      }
+      sleepQuietly(20);
+    }
+    return out;
+  }
+
+  @Test
+  void framesAreServedFromTrackingWhileAPassRunsUntilTheStalenessBoundThenMaskedWhole() {
+    ScriptedDetector detector = new ScriptedDetector();
+    detector.boxes = List.of(new Box(ObjectKind.FACE, 40, 40, 30, 30, 0.9f));
+    RedactionSettings settings = RedactionSettings.defaults().withStyle(RedactionStyle.FILL).withMargin(0)
+        .withMaxStaleFrames(3).withDetectionDeadline(Duration.ofMillis(100));
+    try (Mat frame = noise(160, 120);
+        RedactionPipeline pipeline = RedactionPipeline.create(Detectors.of(detector), settings)) {
+      try (ProcessedFrame out = pipeline.process(frame, false)) {
+        assertFalse(out.report().failSafe(), () -> out.report().failSafeReason());
+        assertEquals(0, out.report().staleFrames(), "the first frame waits for its own pass");
+      }
+      detector.stall = new CountDownLatch(1); // the pass queued by frame 1 hangs
+      for (int stale = 1; stale <= 3; stale++) {
+        try (ProcessedFrame out = pipeline.process(frame, false)) {
+          assertFalse(out.report().failSafe(), () -> out.report().failSafeReason());
+          assertEquals(stale, out.report().staleFrames());
+          assertTrue(isMaskColour(out.redacted(), 40, 40, 30, 30), "the tracked face stays masked");
+          assertFalse(isMaskColour(out.redacted(), 0, 0, 40, 40), "and only the face");
+        }
+      }
+      try (ProcessedFrame out = pipeline.process(frame, false)) {
+        assertTrue(out.report().failSafe(), "4 frames behind the latest pass is past the bound of 3");
+        assertTrue(out.report().failSafeReason().contains("4 frames old"), out.report().failSafeReason());
+        assertTrue(isMaskColour(out.redacted(), 0, 0, 160, 120), "the whole frame is masked");
+      }
+      assertEquals(new RedactionStats(5, 1, 0, 1), pipeline.stats());
+      detector.stall.countDown();
+      detector.stall = null;
+      ProcessedFrame out = firstServedRedacted(pipeline, frame);
+      assertFalse(out.report().failSafe(), "once the pass completes frames are served redacted again");
+      assertTrue(isMaskColour(out.redacted(), 40, 40, 30, 30));
+      out.close();
+    }
+  }
+
+  @Test
+  void objectAppearingBetweenPassesIsMaskedByTheMotionGuardBeforeAnyDetectorSawIt() {
+    for (boolean guard : new boolean[] {true, false}) {
+      ScriptedDetector detector = new ScriptedDetector(); // finds nothing: the object is new to every pass
+      RedactionSettings settings = RedactionSettings.defaults().withStyle(RedactionStyle.FILL).withMargin(0)
+          .withMaxStaleFrames(10).withMotionGuard(guard);
+      try (Mat empty = noise(200, 150); Mat withObject = empty.clone();
+          RedactionPipeline pipeline = RedactionPipeline.create(Detectors.of(detector), settings)) {
+        try (Mat object = new Mat(withObject, new org.bytedeco.opencv.opencv_core.Rect(100, 60, 30, 36))) {
+          object.put(new Scalar(20, 40, 60, 0));
+        }
+        try (ProcessedFrame out = pipeline.process(empty, false)) {
+          assertFalse(out.report().failSafe(), () -> out.report().failSafeReason());
+          assertEquals(List.of(), out.report().motion(), "nothing changed since the frame the pass ran on");
+        }
+        detector.stall = new CountDownLatch(1); // the next pass has not finished when the object shows up
+        try (ProcessedFrame out = pipeline.process(withObject, false)) {
+          assertFalse(out.report().failSafe(), () -> out.report().failSafeReason());
+          Box truth = new Box(ObjectKind.FACE, 100, 60, 30, 36, 1f);
+          if (guard) {
+            assertEquals(1.0, MovingObjectsTest.coverage(truth, out.report().motion()), "motion " + out.report());
+            assertTrue(isMaskColour(out.redacted(), 100, 60, 30, 36), "the new object is masked");
+            assertFalse(isMaskColour(out.redacted(), 0, 0, 60, 40), "the unchanged rest is not");
+          } else {
+            assertEquals(List.of(), out.report().motion());
+            assertFalse(isMaskColour(out.redacted(), 100, 60, 30, 36), "without the guard it shows until a pass");
+          }
+        }
+        detector.stall.countDown();
+      }
     }
   }
 
