@@ -7,6 +7,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.Objects;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -104,26 +105,28 @@ public final class Detectors implements AutoCloseable {
     return detectors;
   }
 
+  /** Runs every detector on {@code regions} of {@code frame} (null: the whole frame). BLOCKING. */
+  List<Box> detect(Mat frame, List<Box> regions) {
+    List<Box> all = new ArrayList<>();
+    for (ObjectDetector d : detectors) {
+      if (regions == null) {
+        all.addAll(d.detect(frame));
+        continue;
+      }
+      for (Box region : regions) {
+        all.addAll(d.detect(frame, region));
+      }
+    }
+    return all;
+  }
+
   /**
-   * Queues a detection pass of every detector on {@code frame}, which the pass closes when done.
+   * Queues a task on the detection threads.
    *
    * @throws java.util.concurrent.RejectedExecutionException after {@link #close()}
    */
-  Future<List<Box>> submit(Mat frame) {
-    try {
-      return threads.submit(() -> {
-        try (frame) {
-          List<Box> all = new ArrayList<>();
-          for (ObjectDetector d : detectors) {
-            all.addAll(d.detect(frame));
-          }
-          return all;
-        }
-      });
-    } catch (RuntimeException e) {
-      frame.close();
-      throw e;
-    }
+  <T> Future<T> submit(Callable<T> task) {
+    return threads.submit(task);
   }
 
   /** Stops the detection threads, waiting for a pass in progress, then closes the models. */

@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The redaction of one camera: static privacy masks, then faces and plates from detection passes that run in the
  * background on the shared detection threads, carried to the frames in between by tracking, plus every region that
- * changed since the frame the latest pass looked at (the motion guard). A frame never waits for detection while the
+ * changed since the detectors last looked at it (the motion guard). Every {@code fullPassEvery}-th pass looks at the
+ * whole frame; the others only at the changed regions and the tracked objects, which costs a fraction. A frame never waits for detection while the
  * latest completed pass is at most {@code maxStaleFrames} behind it. Fails closed: during warm-up, after a detector
  * error, or when the latest pass is staler than that and the running one does not finish within
  * {@code detectionDeadline}, the whole frame is masked.
@@ -23,6 +24,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class RedactionPipeline implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RedactionPipeline.class);
+  /** Pixels of picture around a region a pass looks at: the networks need context to find an object at its edge. */
+  private static final int REGION_CONTEXT = 48;
 
   private final Detectors detectors;
   private final RedactionSettings settings;
@@ -33,9 +36,14 @@ public final class RedactionPipeline implements AutoCloseable {
   /** The pass queued or running, null when the detectors are idle for this camera. */
   private DetectionPass pending;
   private long lastSubmittedFrame = -1;
-  /** The frame the latest successful pass ran on (-1 while warming up) and its thumbnail. */
+  /** The frame the latest successful pass ran on, -1 while warming up. */
   private long vettedFrame = -1;
-  private Thumbnail vetted;
+  /**
+   * What the detectors last saw of each part of the picture: the thumbnail of the latest whole-frame pass with the
+   * regions of later passes pasted in. A part that differs from it has changed since any detector looked at it.
+   */
+  private Thumbnail reference;
+  private int passesSinceFull;
   /** Why the latest pass failed; null once a pass succeeded. */
   private String detectorFailure;
 
@@ -84,11 +92,11 @@ public final class RedactionPipeline implements AutoCloseable {
     Thumbnail thumbnail = Thumbnail.of(work);
 
     collect(0);
-    boolean thumbnailHandedOver = submitIfIdle(work, frame, thumbnail);
+    submitIfIdle(work, frame, thumbnail);
     boolean late = false;
     if (mustWait(frame)) {
       late = !collect(settings.detectionDeadline().toNanos() - (System.nanoTime() - start));
-      thumbnailHandedOver |= submitIfIdle(work, frame, thumbnail);
+      submitIfIdle(work, frame, thumbnail);
     }
     String failSafeReason = failSafeReason(frame, late);
 
@@ -105,12 +113,10 @@ public final class RedactionPipeline implements AutoCloseable {
       if (settings.motionGuard()) {
         List<Box> covered = new ArrayList<>(faces);
         covered.addAll(plates);
-        motion.addAll(thumbnail.changesSince(vetted, covered));
+        motion.addAll(thumbnail.changesSince(reference, covered));
       }
     }
-    if (!thumbnailHandedOver) {
-      thumbnail.close();
-    }
+    thumbnail.close();
     if (late) {
       lateFrames.incrementAndGet();
     }
@@ -153,20 +159,38 @@ public final class RedactionPipeline implements AutoCloseable {
     return null;
   }
 
-  /** Queues a pass on this frame when none is queued or running; returns whether the pass took the thumbnail. */
-  private boolean submitIfIdle(Mat work, long frame, Thumbnail thumbnail) {
+  /** Queues a pass on this frame when none is queued or running. */
+  private void submitIfIdle(Mat work, long frame, Thumbnail thumbnail) {
     if (pending != null || frame == lastSubmittedFrame) {
-      return false;
+      return;
     }
     lastSubmittedFrame = frame;
+    List<Box> regions = regionsToLookAt(frame, thumbnail, work.cols(), work.rows());
     try {
-      pending = new DetectionPass(frame, thumbnail, detectors.submit(work.clone()));
-      return true;
+      pending = new DetectionPass(frame, thumbnail.copy(), regions, detectors, work.clone());
+      passesSinceFull = regions == null ? 0 : passesSinceFull + 1;
     } catch (RuntimeException e) {
       detectorErrors.incrementAndGet();
       detectorFailure = "the detection threads rejected the frame: " + e;
-      return false;
     }
+  }
+
+  /**
+   * The regions the next pass needs to look at, or null for the whole frame: what changed since the detectors last
+   * looked there and every tracked object (to follow it, or to let it expire), with context around them. The whole
+   * frame every {@code fullPassEvery} passes (a miss gets retried, slow changes below the threshold get seen), after
+   * a failure, and when the regions would cover half the frame anyway.
+   */
+  private List<Box> regionsToLookAt(long frame, Thumbnail thumbnail, int width, int height) {
+    if (reference == null || detectorFailure != null || !thumbnail.sameFrameSize(reference)
+        || passesSinceFull + 1 >= settings.fullPassEvery()) {
+      return null;
+    }
+    List<Box> looked = new ArrayList<>(thumbnail.changesSince(reference, List.of()));
+    looked.addAll(tracker.boxesAt(frame));
+    List<Box> regions = Boxes.merged(looked, REGION_CONTEXT, width, height);
+    long area = regions.stream().mapToLong(Box::area).sum();
+    return area > (long) width * height / 2 ? null : regions;
   }
 
   /**
@@ -182,10 +206,15 @@ public final class RedactionPipeline implements AutoCloseable {
       List<Box> found = pass.await(nanos);
       pending = null;
       tracker.update(found, pass.frame());
-      if (vetted != null) {
-        vetted.close();
+      if (pass.regions() == null || reference == null || !pass.thumbnail().sameFrameSize(reference)) {
+        if (reference != null) {
+          reference.close();
+        }
+        reference = pass.thumbnail();
+      } else {
+        reference.paste(pass.thumbnail(), pass.regions());
+        pass.thumbnail().close();
       }
-      vetted = pass.thumbnail();
       vettedFrame = pass.frame();
       detectorFailure = null;
       return true;
@@ -210,8 +239,8 @@ public final class RedactionPipeline implements AutoCloseable {
   }
 
   /**
-   * Abandons this camera's pending pass (a stalled detector is interrupted); the shared detectors stay open, and
-   * closing them waits for a pass still running.
+   * Abandons this camera's pending pass (a stalled detector is interrupted, a running pass waited for, at most 30 s);
+   * the shared detectors stay open.
    */
   @Override
   public void close() {
@@ -219,9 +248,9 @@ public final class RedactionPipeline implements AutoCloseable {
       pending.close();
       pending = null;
     }
-    if (vetted != null) {
-      vetted.close();
-      vetted = null;
+    if (reference != null) {
+      reference.close();
+      reference = null;
     }
   }
 }

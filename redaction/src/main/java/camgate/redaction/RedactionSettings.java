@@ -15,6 +15,8 @@ import java.util.Objects;
  *       frame is masked (the fail-safe);
  *   <li>{@code maxStaleFrames}: how many frames the latest completed detection pass may lag behind the frame served
  *       with its tracked masks; 0 makes every frame wait for a pass on itself (the evaluation does this);
+ *   <li>{@code fullPassEvery}: every n-th pass looks at the whole frame; the passes between look only at what
+ *       changed since the latest pass and at the tracked objects (nothing else can hold a new face or plate);
  *   <li>{@code motionGuard}: also mask what changed since the frame the latest pass ran on and lies in no tracked
  *       box, so an object that appears between passes is covered before any detector has seen it;
  *   <li>{@code margin}: each box grows by this fraction of its size on every side;
@@ -25,7 +27,7 @@ import java.util.Objects;
  * @throws IllegalArgumentException if a value is out of range (the message says which)
  */
 public record RedactionSettings(RedactionStyle style, List<PrivacyMask> masks, Duration detectionDeadline,
-    int maxStaleFrames, boolean motionGuard, double margin, int holdFrames) {
+    int maxStaleFrames, int fullPassEvery, boolean motionGuard, double margin, int holdFrames) {
 
   public RedactionSettings {
     Objects.requireNonNull(style, "style");
@@ -38,6 +40,10 @@ public record RedactionSettings(RedactionStyle style, List<PrivacyMask> masks, D
       throw new IllegalArgumentException("maxStaleFrames must be >= 0 (0 = detect on every frame), got "
           + maxStaleFrames);
     }
+    if (fullPassEvery < 1) {
+      throw new IllegalArgumentException("fullPassEvery must be >= 1 (1 = every pass looks at the whole frame), got "
+          + fullPassEvery);
+    }
     if (!(margin >= 0 && margin <= 1)) {
       throw new IllegalArgumentException("margin must be a fraction between 0 and 1, got " + margin);
     }
@@ -48,38 +54,50 @@ public record RedactionSettings(RedactionStyle style, List<PrivacyMask> masks, D
 
   /**
    * Pixelate, no masks, 1 s deadline, tracked masks up to 25 frames behind detection (1 s at 25 fps: on two cores
-   * a full pass of both detectors takes about 0.7 s, and two cameras share it), motion guard on, 15 % margin,
-   * hold 50 frames.
+   * a whole-frame pass of both detectors on 720p takes about 1 s, and two cameras share it), a whole-frame pass
+   * every 4th pass, motion guard on, 15 % margin, hold 50 frames.
    */
   public static RedactionSettings defaults() {
-    return new RedactionSettings(RedactionStyle.PIXELATE, List.of(), Duration.ofSeconds(1), 25, true, 0.15, 50);
+    return new RedactionSettings(RedactionStyle.PIXELATE, List.of(), Duration.ofSeconds(1), 25, 4, true, 0.15, 50);
   }
 
   public RedactionSettings withStyle(RedactionStyle style) {
-    return new RedactionSettings(style, masks, detectionDeadline, maxStaleFrames, motionGuard, margin, holdFrames);
+    return new RedactionSettings(style, masks, detectionDeadline, maxStaleFrames, fullPassEvery, motionGuard, margin,
+        holdFrames);
   }
 
   public RedactionSettings withMasks(List<PrivacyMask> masks) {
-    return new RedactionSettings(style, masks, detectionDeadline, maxStaleFrames, motionGuard, margin, holdFrames);
+    return new RedactionSettings(style, masks, detectionDeadline, maxStaleFrames, fullPassEvery, motionGuard, margin,
+        holdFrames);
   }
 
   public RedactionSettings withDetectionDeadline(Duration detectionDeadline) {
-    return new RedactionSettings(style, masks, detectionDeadline, maxStaleFrames, motionGuard, margin, holdFrames);
+    return new RedactionSettings(style, masks, detectionDeadline, maxStaleFrames, fullPassEvery, motionGuard, margin,
+        holdFrames);
   }
 
   public RedactionSettings withMaxStaleFrames(int maxStaleFrames) {
-    return new RedactionSettings(style, masks, detectionDeadline, maxStaleFrames, motionGuard, margin, holdFrames);
+    return new RedactionSettings(style, masks, detectionDeadline, maxStaleFrames, fullPassEvery, motionGuard, margin,
+        holdFrames);
+  }
+
+  public RedactionSettings withFullPassEvery(int fullPassEvery) {
+    return new RedactionSettings(style, masks, detectionDeadline, maxStaleFrames, fullPassEvery, motionGuard, margin,
+        holdFrames);
   }
 
   public RedactionSettings withMotionGuard(boolean motionGuard) {
-    return new RedactionSettings(style, masks, detectionDeadline, maxStaleFrames, motionGuard, margin, holdFrames);
+    return new RedactionSettings(style, masks, detectionDeadline, maxStaleFrames, fullPassEvery, motionGuard, margin,
+        holdFrames);
   }
 
   public RedactionSettings withMargin(double margin) {
-    return new RedactionSettings(style, masks, detectionDeadline, maxStaleFrames, motionGuard, margin, holdFrames);
+    return new RedactionSettings(style, masks, detectionDeadline, maxStaleFrames, fullPassEvery, motionGuard, margin,
+        holdFrames);
   }
 
   public RedactionSettings withHoldFrames(int holdFrames) {
-    return new RedactionSettings(style, masks, detectionDeadline, maxStaleFrames, motionGuard, margin, holdFrames);
+    return new RedactionSettings(style, masks, detectionDeadline, maxStaleFrames, fullPassEvery, motionGuard, margin,
+        holdFrames);
   }
 }

@@ -61,7 +61,7 @@ final class Thumbnail implements AutoCloseable {
    * counts as changed everywhere.
    */
   List<Box> changesSince(Thumbnail reference, List<Box> covered) {
-    if (reference.frameWidth != frameWidth || reference.frameHeight != frameHeight) {
+    if (!sameFrameSize(reference)) {
       return List.of(new Box(ObjectKind.MOTION, 0, 0, frameWidth, frameHeight, 1f));
     }
     List<Box> out = new ArrayList<>();
@@ -83,6 +83,30 @@ final class Thumbnail implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /** Copies {@code source}'s blocks inside {@code regions} (frame pixels) into this thumbnail of the same size. */
+  void paste(Thumbnail source, List<Box> regions) {
+    for (Box r : regions) {
+      int x0 = r.x() / BLOCK;
+      int y0 = r.y() / BLOCK;
+      int x1 = Math.min(grey.cols(), (r.x() + r.w() + BLOCK - 1) / BLOCK);
+      int y1 = Math.min(grey.rows(), (r.y() + r.h() + BLOCK - 1) / BLOCK);
+      if (x1 > x0 && y1 > y0) {
+        try (Rect rect = new Rect(x0, y0, x1 - x0, y1 - y0); Mat from = new Mat(source.grey, rect);
+            Mat to = new Mat(grey, rect)) {
+          from.copyTo(to);
+        }
+      }
+    }
+  }
+
+  Thumbnail copy() {
+    return new Thumbnail(grey.clone(), frameWidth, frameHeight);
+  }
+
+  boolean sameFrameSize(Thumbnail other) {
+    return other.frameWidth == frameWidth && other.frameHeight == frameHeight;
   }
 
   private static boolean insideAny(Box inner, List<Box> outers) {

@@ -136,20 +136,12 @@ final class Tracker {
       // Uncertainty grows with every frame without a detection, faster while the velocity is unknown.
       long dt = frame - t.lastSeen;
       double grow = Math.min(0.5, dt * (t.hits == 1 ? 0.15 : 0.05));
-      Box span = span(last, t.predicted(frame));
+      Box span = Boxes.span(last, t.predicted(frame));
       int dx = (int) Math.ceil(t.w * grow);
       int dy = (int) Math.ceil(t.h * grow);
       out.add(new Box(t.kind, span.x() - dx, span.y() - dy, span.w() + 2 * dx, span.h() + 2 * dy, t.score));
     }
     return out;
-  }
-
-  private static Box span(Box a, Box b) {
-    int x0 = Math.min(a.x(), b.x());
-    int y0 = Math.min(a.y(), b.y());
-    int x1 = Math.max(a.x() + a.w(), b.x() + b.w());
-    int y1 = Math.max(a.y() + a.h(), b.y() + b.h());
-    return new Box(a.kind(), x0, y0, x1 - x0, y1 - y0, a.score());
   }
 
   int size() {

@@ -19,12 +19,8 @@ import org.junit.jupiter.api.Test;
 class RedactionPipelineTest {
   private static final ModelInfo FAKE = new ModelInfo("fake", "0".repeat(64), 0.5f);
 
-  /** A detector returning fixed boxes, or throwing, or stalling until released. */
-  static final class ScriptedDetector implements ObjectDetector {
-    volatile List<Box> boxes = List.of();
-    volatile RuntimeException failure;
-    volatile CountDownLatch stall;
-
+  /** A face detector with the fake model. */
+  abstract static class FakeFaceDetector implements ObjectDetector {
     @Override
     public ObjectKind kind() {
       return ObjectKind.FACE;
@@ -34,6 +30,13 @@ class RedactionPipelineTest {
     public ModelInfo model() {
       return FAKE;
     }
+  }
+
+  /** A detector returning fixed boxes, or throwing, or stalling until released. */
+  static final class ScriptedDetector extends FakeFaceDetector {
+    volatile List<Box> boxes = List.of();
+    volatile RuntimeException failure;
+    volatile CountDownLatch stall;
 
     @Override
     public List<Box> detect(Mat bgr) {
@@ -220,7 +223,7 @@ class RedactionPipelineTest {
     ScriptedDetector detector = new ScriptedDetector();
     detector.boxes = List.of(new Box(ObjectKind.FACE, 40, 40, 30, 30, 0.9f));
     RedactionSettings settings = RedactionSettings.defaults().withStyle(RedactionStyle.FILL).withMargin(0)
-        .withMaxStaleFrames(3).withDetectionDeadline(Duration.ofMillis(100));
+        .withMaxStaleFrames(3).withDetectionDeadline(Duration.ofSeconds(1));
     try (Mat frame = noise(160, 120);
         RedactionPipeline pipeline = RedactionPipeline.create(Detectors.of(detector), settings)) {
       try (ProcessedFrame out = pipeline.process(frame, false)) {
@@ -281,6 +284,65 @@ class RedactionPipelineTest {
         }
         detector.stall.countDown();
       }
+    }
+  }
+
+  /** Finds one fixed face wherever it is looked for, and records where it was asked to look (null: whole frame). */
+  static final class RegionRecorder extends FakeFaceDetector {
+    final Box face;
+    final List<Box> looked = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
+    RegionRecorder(Box face) {
+      this.face = face;
+    }
+
+    @Override
+    public List<Box> detect(Mat bgr) {
+      looked.add(null);
+      return List.of(face);
+    }
+
+    @Override
+    public List<Box> detect(Mat bgr, Box region) {
+      looked.add(region);
+      return Boxes.intersection(face, region) == face.area() ? List.of(face) : List.of();
+    }
+  }
+
+  @Test
+  void passesBetweenWholeFramePassesLookOnlyAtWhatChangedAndAtTrackedObjects() {
+    Box face = new Box(ObjectKind.FACE, 40, 40, 30, 30, 0.9f);
+    Box object = new Box(ObjectKind.FACE, 220, 160, 30, 30, 1f);
+    RegionRecorder detector = new RegionRecorder(face);
+    // maxStaleFrames 0: each frame waits for the pass on itself, so the passes line up with the frames.
+    RedactionSettings settings = RedactionSettings.defaults().withStyle(RedactionStyle.FILL).withMargin(0)
+        .withMaxStaleFrames(0).withFullPassEvery(3);
+    try (Mat empty = noise(320, 240); Mat withObject = empty.clone();
+        RedactionPipeline pipeline = RedactionPipeline.create(Detectors.of(detector), settings)) {
+      try (Mat o = new Mat(withObject, new org.bytedeco.opencv.opencv_core.Rect(220, 160, 30, 30))) {
+        o.put(new Scalar(20, 40, 60, 0));
+      }
+      List<List<Box>> passes = new java.util.ArrayList<>();
+      for (Mat frame : List.of(empty, withObject, withObject, withObject)) {
+        try (ProcessedFrame out = pipeline.process(frame, false)) {
+          assertFalse(out.report().failSafe(), () -> out.report().failSafeReason());
+          assertTrue(isMaskColour(out.redacted(), 40, 40, 30, 30), "the face is masked on every frame");
+          assertEquals(List.of(), out.report().motion(), "each frame's own pass looked at everything that changed");
+        }
+        passes.add(new java.util.ArrayList<>(detector.looked));
+        detector.looked.clear();
+      }
+      assertEquals(java.util.Arrays.asList((Box) null), passes.get(0), "the first pass looks at the whole frame");
+      List<Box> second = passes.get(1);
+      assertFalse(second.contains(null), "the second pass looks at regions only: " + second);
+      assertEquals(1.0, MovingObjectsTest.coverage(face, second), "the tracked face is looked at again");
+      assertEquals(1.0, MovingObjectsTest.coverage(object, second), "so is the object that appeared");
+      long area = second.stream().mapToLong(Box::area).sum();
+      assertTrue(area < 320 * 240 / 2, "and little else: " + second);
+      List<Box> third = passes.get(2);
+      assertEquals(1.0, MovingObjectsTest.coverage(face, third), "nothing changed: only the tracked face " + third);
+      assertEquals(0.0, MovingObjectsTest.coverage(object, third), "the object was looked at already " + third);
+      assertEquals(java.util.Arrays.asList((Box) null), passes.get(3), "every 3rd pass looks at the whole frame");
     }
   }
 
