@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
 public final class RedactionPipeline implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RedactionPipeline.class);
   /** Pixels of picture around a region a pass looks at: the networks need context to find an object at its edge. */
-  private static final int REGION_CONTEXT = 48;
+  private static final int REGION_CONTEXT = 32;
+  /** Above this fraction of the frame, regions cost about what the whole frame costs: look at the whole frame. */
+  private static final double MAX_REGION_FRACTION = 0.8;
 
   private final Detectors detectors;
   private final RedactionSettings settings;
@@ -179,7 +181,7 @@ public final class RedactionPipeline implements AutoCloseable {
    * The regions the next pass needs to look at, or null for the whole frame: what changed since the detectors last
    * looked there and every tracked object (to follow it, or to let it expire), with context around them. The whole
    * frame every {@code fullPassEvery} passes (a miss gets retried, slow changes below the threshold get seen), after
-   * a failure, and when the regions would cover half the frame anyway.
+   * a failure, and when the regions would cover most of the frame anyway.
    */
   private List<Box> regionsToLookAt(long frame, Thumbnail thumbnail, int width, int height) {
     if (reference == null || detectorFailure != null || !thumbnail.sameFrameSize(reference)
@@ -190,7 +192,7 @@ public final class RedactionPipeline implements AutoCloseable {
     looked.addAll(tracker.boxesAt(frame));
     List<Box> regions = Boxes.merged(looked, REGION_CONTEXT, width, height);
     long area = regions.stream().mapToLong(Box::area).sum();
-    return area > (long) width * height / 2 ? null : regions;
+    return area > MAX_REGION_FRACTION * width * height ? null : regions;
   }
 
   /**

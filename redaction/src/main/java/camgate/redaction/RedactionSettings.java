@@ -53,12 +53,16 @@ public record RedactionSettings(RedactionStyle style, List<PrivacyMask> masks, D
   }
 
   /**
-   * Pixelate, no masks, 1 s deadline, tracked masks up to 25 frames behind detection (1 s at 25 fps: on two cores
-   * a whole-frame pass of both detectors on 720p takes about 1 s, and two cameras share it), a whole-frame pass
-   * every 4th pass, motion guard on, 15 % margin, hold 50 frames.
+   * Pixelate, no masks, 80 ms deadline, tracked masks up to 50 frames behind detection, a whole-frame pass every 8th
+   * pass, motion guard on, 15 % margin, hold 50 frames. Chosen for two 720p cameras on two cores: a whole-frame pass
+   * of both detectors takes about 1.2 s on one core and a camera may wait behind the other camera's, so a bound under
+   * about 60 frames at 25 fps would mask whole frames in normal operation; the motion guard covers whatever moved in
+   * the meantime. Region passes cost 5-20 % of a whole-frame pass each. The deadline bounds what a frame can add to
+   * the latency (the first frames of a camera are masked whole until its first pass completes); a single-image
+   * caller that wants its frame detected, not masked, sets a long one.
    */
   public static RedactionSettings defaults() {
-    return new RedactionSettings(RedactionStyle.PIXELATE, List.of(), Duration.ofSeconds(1), 25, 4, true, 0.15, 50);
+    return new RedactionSettings(RedactionStyle.PIXELATE, List.of(), Duration.ofMillis(80), 50, 8, true, 0.15, 50);
   }
 
   public RedactionSettings withStyle(RedactionStyle style) {
