@@ -53,7 +53,7 @@ public final class Detectors implements AutoCloseable {
   /**
    * Loads the face model (CenterFace) and the plate model (PP-OCRv4 text detector) from {@code modelsDir}, checking
    * their pinned SHA-256. BLOCKING. Tuning for measurements only (system properties, defaults chosen by
-   * {@code ./camgate eval}): {@code camgate.face.threshold} (0.07), {@code camgate.face.minLongSide} (1280: smaller
+   * {@code ./camgate eval}): {@code camgate.face.threshold} (0.07), {@code camgate.face.minLongSide} (960: smaller
    * frames are upscaled), {@code camgate.face.maxPixels} (1.6 M), {@code camgate.plate.threshold} (0.5),
    * {@code camgate.plate.maxSide} (1280); threading: {@code camgate.detect.threads} (passes at once, one per two
    * cores) and {@code camgate.detect.intraThreads} (threads a network, 1).
@@ -77,7 +77,7 @@ public final class Detectors implements AutoCloseable {
       if (kinds.contains(ObjectKind.FACE)) {
         ModelFile face = ModelFile.verified(modelsDir.resolve(CenterFaceDetector.FILE), CenterFaceDetector.SHA256);
         loaded.add(new CenterFaceDetector(face, Float.parseFloat(System.getProperty("camgate.face.threshold", "0.07")),
-            new CenterFaceDetector.Resolution(Integer.getInteger("camgate.face.minLongSide", 1280),
+            new CenterFaceDetector.Resolution(Integer.getInteger("camgate.face.minLongSide", 960),
                 Long.getLong("camgate.face.maxPixels", 1_600_000L))));
       }
       if (kinds.contains(ObjectKind.PLATE)) {
