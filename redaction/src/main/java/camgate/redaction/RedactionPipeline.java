@@ -156,7 +156,7 @@ public final class RedactionPipeline implements AutoCloseable {
     long stale = frame - vettedFrame;
     if (stale > settings.maxStaleFrames()) {
       return "the latest completed detection is " + stale + " frames old (maxStaleFrames " + settings.maxStaleFrames()
-          + ") and the running pass did not finish" + deadline;
+          + ")" + (late ? " and the running pass did not finish" + deadline : "");
     }
     return null;
   }

@@ -41,8 +41,8 @@ public final class BenchPipeline {
   private BenchPipeline() {}
 
   /** What one stream measured. */
-  record StreamResult(int frames, double seconds, long[] processNanos, int warmUpFrames, RedactionStats stats,
-      long maxStale) {
+  record StreamResult(int frames, double seconds, long[] processNanos, int warmUpFrames, int failSafeAfterWarmUp,
+      RedactionStats stats, long maxStale) {
     /** Process times after warm-up: from the frame after the first one served from a completed pass. */
     long[] steadyNanos() {
       return Arrays.copyOfRange(processNanos, Math.min(warmUpFrames, processNanos.length), processNanos.length);
@@ -110,15 +110,18 @@ public final class BenchPipeline {
       System.out.printf(Locale.ROOT, "fail-safe frames: %d of %d (every frame is redacted or masked whole)%n",
           failSafe, frames);
       long maxStale = results.stream().mapToLong(StreamResult::maxStale).max().orElse(-1);
+      int failSafeSteady = results.stream().mapToInt(StreamResult::failSafeAfterWarmUp).sum();
+      System.out.printf(Locale.ROOT, "  after warm-up: %d of %d frames masked whole%n", failSafeSteady, steady.length);
       System.out.printf(Locale.ROOT, "staleness: masks came from a detection pass at most %d frames old%n", maxStale);
       System.out.printf(Locale.ROOT, "cost per frame: pipeline %.2f ms vs floor %.2f ms: ratio %.2f%n", pipelineMs,
           floorMs, pipelineMs / floorMs);
       // fail_safe matters as much as fps: a pipeline whose detection misses the deadline serves only masked frames.
       System.out.printf(Locale.ROOT,
           "fps=%.1f streams=%d pace=%.0f p50_ms=%.1f p99_ms=%.1f p99_after_warmup_ms=%.1f floor_fps=%.1f ratio=%.2f"
-          + " fail_safe=%d/%d max_stale=%d%n", perStreamFps, streams, pace, percentile(all, 0.50) / 1e6,
-          percentile(all, 0.99) / 1e6, percentile(steady, 0.99) / 1e6, floor.frames / floor.seconds,
-          pipelineMs / floorMs, failSafe, frames, maxStale);
+          + " fail_safe=%d/%d fail_safe_after_warmup=%d/%d max_stale=%d%n", perStreamFps, streams, pace,
+          percentile(all, 0.50) / 1e6, percentile(all, 0.99) / 1e6, percentile(steady, 0.99) / 1e6,
+          floor.frames / floor.seconds, pipelineMs / floorMs, failSafe, frames, failSafeSteady, steady.length,
+          maxStale);
       if (opts.containsKey("--vs-deface")) {
         DefaceComparison.run(video, maxFrames, size, frames / wall);
       }
@@ -153,6 +156,7 @@ public final class BenchPipeline {
     long maxStale = -1;
     int warmUpFrames = 0;
     boolean warm = false;
+    int failSafeAfterWarmUp = 0;
     int n = 0;
     RedactionPipeline pipeline = detectors == null ? null : RedactionPipeline.create(detectors, settings);
     long t0 = System.nanoTime();
@@ -184,6 +188,8 @@ public final class BenchPipeline {
             if (!warm) {
               warmUpFrames = n + 1;
               warm = out.report().staleFrames() >= 0;
+            } else if (out.report().failSafe()) {
+              failSafeAfterWarmUp++;
             }
             imencode(".jpg", out.redacted(), jpeg, quality);
           }
@@ -192,7 +198,8 @@ public final class BenchPipeline {
       grabber.stop();
       double seconds = (System.nanoTime() - t0) / 1e9;
       RedactionStats stats = pipeline == null ? new RedactionStats(n, 0, 0, 0) : pipeline.stats();
-      return new StreamResult(n, seconds, Arrays.copyOf(processNanos, n), warmUpFrames, stats, maxStale);
+      return new StreamResult(n, seconds, Arrays.copyOf(processNanos, n), warmUpFrames, failSafeAfterWarmUp, stats,
+          maxStale);
     } finally {
       if (pipeline != null) {
         pipeline.close();
