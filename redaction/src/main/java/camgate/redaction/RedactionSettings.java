@@ -53,16 +53,17 @@ public record RedactionSettings(RedactionStyle style, List<PrivacyMask> masks, D
   }
 
   /**
-   * Pixelate, no masks, 80 ms deadline, tracked masks up to 50 frames behind detection, a whole-frame pass every 8th
-   * pass, motion guard on, 15 % margin, hold 50 frames. Chosen for two 720p cameras on two cores: a whole-frame pass
-   * of both detectors takes about 1.2 s on one core and a camera may wait behind the other camera's, so a bound under
-   * about 60 frames at 25 fps would mask whole frames in normal operation; the motion guard covers whatever moved in
-   * the meantime. Region passes cost 5-20 % of a whole-frame pass each. The deadline bounds what a frame can add to
-   * the latency (the first frames of a camera are masked whole until its first pass completes); a single-image
-   * caller that wants its frame detected, not masked, sets a long one.
+   * Pixelate, no masks, 80 ms deadline, tracked masks up to 100 frames behind detection, a whole-frame pass every
+   * 8th pass, motion guard on, 15 % margin, hold 50 frames. Chosen for two 720p cameras on two cores: a whole-frame
+   * pass of both detectors takes about 1.2 s on one core and a camera waits behind the other camera's passes too;
+   * with a bound of 50 frames, 25-30 % of the frames of two 25 fps streams were masked whole after warm-up, with 100
+   * under 0.5 % ({@code ./camgate bench pipeline --streams 2 --pace 25}). The motion guard covers whatever changed
+   * in the meantime. The deadline bounds what a frame adds to the latency (the first frames of a camera are masked
+   * whole until its first pass completes); a single-image caller that wants its frame detected, not masked, sets a
+   * long one.
    */
   public static RedactionSettings defaults() {
-    return new RedactionSettings(RedactionStyle.PIXELATE, List.of(), Duration.ofMillis(80), 50, 8, true, 0.15, 50);
+    return new RedactionSettings(RedactionStyle.PIXELATE, List.of(), Duration.ofMillis(80), 100, 8, true, 0.15, 50);
   }
 
   public RedactionSettings withStyle(RedactionStyle style) {
