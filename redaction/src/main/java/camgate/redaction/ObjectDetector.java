@@ -2,6 +2,7 @@ package camgate.redaction;
 
 import java.util.List;
 import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Rect;
 
 /**
  * Finds objects of one kind in a frame. Public so tests (and the gateway's tests) can inject a detector
@@ -17,6 +18,18 @@ public interface ObjectDetector extends AutoCloseable {
    * the calling thread. Implementations must be thread-safe; the input is only read.
    */
   List<Box> detect(Mat bgr);
+
+  /**
+   * Returns the boxes found in {@code region} of a BGR frame, in the frame's pixel coordinates, looking as a
+   * whole-frame pass would (same scale). BLOCKING. This default runs {@link #detect(Mat)} on the crop, which suits
+   * detectors whose scale does not depend on the frame size.
+   */
+  default List<Box> detect(Mat bgr, Box region) {
+    try (Rect rect = new Rect(region.x(), region.y(), region.w(), region.h()); Mat crop = new Mat(bgr, rect)) {
+      return detect(crop).stream()
+          .map(b -> new Box(b.kind(), b.x() + region.x(), b.y() + region.y(), b.w(), b.h(), b.score())).toList();
+    }
+  }
 
   @Override
   default void close() {}

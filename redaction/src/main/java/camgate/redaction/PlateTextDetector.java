@@ -20,6 +20,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,9 +55,8 @@ final class PlateTextDetector implements ObjectDetector {
     this.model = new ModelInfo(FILE, file.sha256(), boxThreshold);
     this.maxSide = maxSide;
     this.env = OrtEnvironment.getEnvironment();
-    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-      options.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
-      this.session = env.createSession(file.path().toString(), options);
+    try {
+      this.session = InferenceSessions.open(env, Files.readAllBytes(file.path()));
       this.input = session.getInputNames().iterator().next();
     } catch (OrtException e) {
       throw new IOException("ONNX Runtime could not load " + file.path() + ": " + e.getMessage()
@@ -76,24 +76,33 @@ final class PlateTextDetector implements ObjectDetector {
 
   @Override
   public List<Box> detect(Mat bgr) {
+    return detect(bgr, Boxes.whole(bgr));
+  }
+
+  /** Runs at the scale a whole-frame pass of {@code bgr} uses, so a plate is found alike in a region or the frame. */
+  @Override
+  public List<Box> detect(Mat bgr, Box region) {
     double scale = Math.min(1.0, (double) maxSide / Math.max(bgr.cols(), bgr.rows()));
-    int w = Math.max(32, (int) Math.round(bgr.cols() * scale / 32) * 32);
-    int h = Math.max(32, (int) Math.round(bgr.rows() * scale / 32) * 32);
-    try (Mat blob = blobFromImage(bgr, 1 / 127.5, new Size(w, h), new Scalar(127.5, 127.5, 127.5, 0), false, false,
-        CV_32F)) {
+    int w = Math.max(32, (int) Math.round(region.w() * scale / 32) * 32);
+    int h = Math.max(32, (int) Math.round(region.h() * scale / 32) * 32);
+    try (Rect rect = new Rect(region.x(), region.y(), region.w(), region.h()); Mat crop = new Mat(bgr, rect);
+        Mat blob = blobFromImage(crop, 1 / 127.5, new Size(w, h), new Scalar(127.5, 127.5, 127.5, 0), false, false,
+            CV_32F)) {
       FloatBuffer data = blob.createBuffer();
       try (OnnxTensor tensor = OnnxTensor.createTensor(env, data, new long[] {1, 3, h, w});
           OrtSession.Result result = session.run(Map.of(input, tensor))) {
         FloatBuffer prob = ((OnnxTensor) result.get(0)).getFloatBuffer();
-        return boxes(prob, w, h, (double) bgr.cols() / w, (double) bgr.rows() / h, bgr.cols(), bgr.rows());
+        return boxes(prob, w, h, region, bgr.cols(), bgr.rows());
       }
     } catch (OrtException e) {
-      throw new IllegalStateException("the plate text detector failed on a " + bgr.cols() + "x" + bgr.rows()
-          + " frame: " + e.getMessage(), e);
+      throw new IllegalStateException("the plate text detector failed on a " + region.w() + "x" + region.h()
+          + " region of a " + bgr.cols() + "x" + bgr.rows() + " frame: " + e.getMessage(), e);
     }
   }
 
-  private List<Box> boxes(FloatBuffer prob, int w, int h, double sx, double sy, int frameW, int frameH) {
+  private List<Box> boxes(FloatBuffer prob, int w, int h, Box region, int frameW, int frameH) {
+    double sx = (double) region.w() / w;
+    double sy = (double) region.h() / h;
     float[] values = new float[w * h];
     prob.get(values);
     List<Box> out = new ArrayList<>();
@@ -118,8 +127,8 @@ final class PlateTextDetector implements ObjectDetector {
           }
           // RapidOCR's unclip: grow the characters' region by area * ratio / perimeter.
           double d = (double) r.width() * r.height() * UNCLIP_RATIO / (2.0 * (r.width() + r.height()));
-          double x0 = (r.x() - d) * sx;
-          double y0 = (r.y() - d) * sy;
+          double x0 = region.x() + (r.x() - d) * sx;
+          double y0 = region.y() + (r.y() - d) * sy;
           double bw = (r.width() + 2 * d) * sx;
           double bh = (r.height() + 2 * d) * sy;
           Box plate = plateAround(x0, y0, bw, bh, score, frameW, frameH);

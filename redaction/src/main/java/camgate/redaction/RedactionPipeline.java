@@ -4,40 +4,50 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The redaction of one camera: static privacy masks, then detection (every {@code detectionInterval} frames),
- * tracking and redaction of faces and plates. Fails closed: until the first detection pass has completed, when a
- * detector throws, or when its result would arrive after {@code detectionDeadline}, the whole frame is masked.
+ * The redaction of one camera: static privacy masks, then faces and plates from detection passes that run in the
+ * background on the shared detection threads, carried to the frames in between by tracking, plus every region that
+ * changed since the detectors last looked at it (the motion guard). Every {@code fullPassEvery}-th pass looks at the
+ * whole frame; the others only at the changed regions and the tracked objects, which costs a fraction. A frame never waits for detection while the
+ * latest completed pass is at most {@code maxStaleFrames} behind it. Fails closed: during warm-up, after a detector
+ * error, or when the latest pass is staler than that and the running one does not finish within
+ * {@code detectionDeadline}, the whole frame is masked.
  *
  * <p>{@link #process} must be called from one thread at a time (the camera's ingest thread); {@link #updateMasks}
  * and {@link #stats} may be called from any thread.
  */
 public final class RedactionPipeline implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RedactionPipeline.class);
-  private static final AtomicInteger PIPELINES = new AtomicInteger();
+  /** Pixels of picture around a region a pass looks at: the networks need context to find an object at its edge. */
+  private static final int REGION_CONTEXT = 32;
+  /** Above this fraction of the frame, regions cost about what the whole frame costs: look at the whole frame. */
+  private static final double MAX_REGION_FRACTION = 0.8;
 
   private final Detectors detectors;
   private final RedactionSettings settings;
   private final Tracker tracker;
-  private final ExecutorService detectionThread;
   private volatile List<PrivacyMask> masks;
 
   private long frameIndex = -1;
-  private boolean warm;
-  private boolean lastDetectionFailed;
-  private long lastDetectionFrame = Long.MIN_VALUE;
-  private Future<List<Box>> pending;
+  /** The pass queued or running, null when the detectors are idle for this camera. */
+  private DetectionPass pending;
+  private long lastSubmittedFrame = -1;
+  /** The frame the latest successful pass ran on, -1 while warming up. */
+  private long vettedFrame = -1;
+  /**
+   * What the detectors last saw of each part of the picture: the thumbnail of the latest whole-frame pass with the
+   * regions of later passes pasted in. A part that differs from it has changed since any detector looked at it.
+   */
+  private Thumbnail reference;
+  private int passesSinceFull;
+  /** Why the latest pass failed; null once a pass succeeded. */
+  private String detectorFailure;
 
   private final AtomicLong frames = new AtomicLong();
   private final AtomicLong failSafeFrames = new AtomicLong();
@@ -49,12 +59,6 @@ public final class RedactionPipeline implements AutoCloseable {
     this.settings = settings;
     this.masks = settings.masks();
     this.tracker = new Tracker(settings.holdFrames());
-    int id = PIPELINES.incrementAndGet();
-    this.detectionThread = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "redaction-detect-" + id);
-      t.setDaemon(true);
-      return t;
-    });
   }
 
   /** A pipeline for one camera; the detectors are shared and stay open when the pipeline closes. */
@@ -69,8 +73,8 @@ public final class RedactionPipeline implements AutoCloseable {
   }
 
   /**
-   * Redacts one BGR frame (CV_8UC3); the input is not modified. BLOCKING for at most about
-   * {@code detectionDeadline} on frames where the detectors run.
+   * Redacts one BGR frame (CV_8UC3); the input is not modified. Returns at once while detection keeps within
+   * {@code maxStaleFrames}; otherwise BLOCKING for at most about {@code detectionDeadline}.
    *
    * @param alsoMasksOnly also return a copy with only the static privacy masks applied (for a raw view)
    * @throws IllegalArgumentException if the frame is empty or not 3-channel 8-bit
@@ -83,94 +87,151 @@ public final class RedactionPipeline implements AutoCloseable {
     }
     long frame = ++frameIndex;
     frames.incrementAndGet();
+    List<PrivacyMask> masks = this.masks;
     Mat work = bgr.clone();
     RegionRedactor.paintMasks(work, masks);
     Mat masksOnly = alsoMasksOnly ? work.clone() : null;
+    Thumbnail thumbnail = Thumbnail.of(work);
 
-    String failSafeReason = null;
-    boolean due = lastDetectionFailed || !warm || frame - lastDetectionFrame >= settings.detectionInterval();
-    if (due) {
-      failSafeReason = detect(work, frame, start);
+    collect(0);
+    submitIfIdle(work, frame, thumbnail);
+    boolean late = false;
+    if (mustWait(frame)) {
+      late = !collect(settings.detectionDeadline().toNanos() - (System.nanoTime() - start));
+      submitIfIdle(work, frame, thumbnail);
     }
+    String failSafeReason = failSafeReason(frame, late);
+
     List<Box> faces = new ArrayList<>();
     List<Box> plates = new ArrayList<>();
-    for (Box tracked : tracker.boxesAt(frame)) {
-      Box b = Boxes.grow(tracked, settings.margin(), work.cols(), work.rows());
-      if (b.w() == 0 || b.h() == 0) {
-        continue;
+    List<Box> motion = new ArrayList<>();
+    if (failSafeReason == null) {
+      for (Box tracked : tracker.boxesAt(frame)) {
+        Box b = Boxes.grow(tracked, settings.margin(), work.cols(), work.rows());
+        if (b.w() > 0 && b.h() > 0) {
+          (b.kind() == ObjectKind.FACE ? faces : plates).add(b);
+        }
       }
-      (b.kind() == ObjectKind.FACE ? faces : plates).add(b);
+      if (settings.motionGuard()) {
+        List<Box> covered = new ArrayList<>(faces);
+        covered.addAll(plates);
+        motion.addAll(thumbnail.changesSince(reference, covered));
+      }
     }
-    if (failSafeReason == null && !warm) {
-      failSafeReason = "warming up: no detection pass has completed yet";
-    }
-    if (failSafeReason == null && lastDetectionFailed) {
-      failSafeReason = "the last detection pass failed";
+    thumbnail.close();
+    if (late) {
+      lateFrames.incrementAndGet();
     }
     if (failSafeReason != null) {
       failSafeFrames.incrementAndGet();
       RegionRedactor.redactWhole(work);
     } else {
-      for (Box b : faces) {
-        RegionRedactor.redact(work, b, settings.style());
+      for (List<Box> kind : List.of(faces, plates, motion)) {
+        for (Box b : kind) {
+          RegionRedactor.redact(work, b, settings.style());
+        }
       }
-      for (Box b : plates) {
-        RegionRedactor.redact(work, b, settings.style());
-      }
+      // A box reaching into a privacy mask pixelates its edge with the picture next to it: masks stay solid.
+      RegionRedactor.paintMasks(work, masks);
     }
-    FrameReport report = new FrameReport(frame, faces, plates, failSafeReason != null, failSafeReason,
-        detectors.models());
+    FrameReport report = new FrameReport(frame, faces, plates, motion, vettedFrame < 0 ? -1 : frame - vettedFrame,
+        failSafeReason != null, failSafeReason, detectors.models());
     return new ProcessedFrame(work, masksOnly, report);
   }
 
-  /** Runs the detectors on {@code work} within the deadline; returns the fail-safe reason, or null on success. */
-  private String detect(Mat work, long frame, long start) {
-    if (pending != null && !pending.isDone()) {
-      lateFrames.incrementAndGet();
-      lastDetectionFailed = true;
-      return "the detector is still busy with an earlier frame (stalled past the "
-          + settings.detectionDeadline().toMillis() + " ms deadline)";
+  /** True when the frame may not be served from what is known: warm-up, a failed pass, or too stale a pass. */
+  private boolean mustWait(long frame) {
+    return vettedFrame < 0 || detectorFailure != null || frame - vettedFrame > settings.maxStaleFrames();
+  }
+
+  private String failSafeReason(long frame, boolean late) {
+    if (detectorFailure != null) {
+      return "the last detection pass failed: " + detectorFailure;
     }
-    Mat input = work.clone();
-    Future<List<Box>> future;
+    String deadline = " within the " + settings.detectionDeadline().toMillis() + " ms deadline";
+    if (vettedFrame < 0) {
+      return late ? "warming up: the first detection pass did not finish" + deadline
+          : "warming up: no detection pass has completed yet";
+    }
+    long stale = frame - vettedFrame;
+    if (stale > settings.maxStaleFrames()) {
+      return "the latest completed detection is " + stale + " frames old (maxStaleFrames " + settings.maxStaleFrames()
+          + ")" + (late ? " and the running pass did not finish" + deadline : "");
+    }
+    return null;
+  }
+
+  /** Queues a pass on this frame when none is queued or running. */
+  private void submitIfIdle(Mat work, long frame, Thumbnail thumbnail) {
+    if (pending != null || frame == lastSubmittedFrame) {
+      return;
+    }
+    lastSubmittedFrame = frame;
+    List<Box> regions = regionsToLookAt(frame, thumbnail, work.cols(), work.rows());
     try {
-      future = detectionThread.submit(() -> {
-        try (input) {
-          List<Box> all = new ArrayList<>();
-          for (ObjectDetector d : detectors.all()) {
-            all.addAll(d.detect(input));
-          }
-          return all;
-        }
-      });
+      pending = new DetectionPass(frame, thumbnail.copy(), regions, detectors, work.clone());
+      passesSinceFull = regions == null ? 0 : passesSinceFull + 1;
     } catch (RuntimeException e) {
-      input.close();
       detectorErrors.incrementAndGet();
-      lastDetectionFailed = true;
-      return "the detection thread rejected the frame: " + e;
+      detectorFailure = "the detection threads rejected the frame: " + e;
     }
-    pending = future;
-    long remaining = settings.detectionDeadline().toNanos() - (System.nanoTime() - start);
-    try {
-      List<Box> found = future.get(Math.max(0, remaining), TimeUnit.NANOSECONDS);
-      tracker.update(found, frame);
-      lastDetectionFrame = frame;
-      lastDetectionFailed = false;
-      warm = true;
+  }
+
+  /**
+   * The regions the next pass needs to look at, or null for the whole frame: what changed since the detectors last
+   * looked there and every tracked object (to follow it, or to let it expire), with context around them. The whole
+   * frame every {@code fullPassEvery} passes (a miss gets retried, slow changes below the threshold get seen), after
+   * a failure, and when the regions would cover most of the frame anyway.
+   */
+  private List<Box> regionsToLookAt(long frame, Thumbnail thumbnail, int width, int height) {
+    if (reference == null || detectorFailure != null || !thumbnail.sameFrameSize(reference)
+        || passesSinceFull + 1 >= settings.fullPassEvery()) {
       return null;
+    }
+    List<Box> looked = new ArrayList<>(thumbnail.changesSince(reference, List.of()));
+    looked.addAll(tracker.boxesAt(frame));
+    List<Box> regions = Boxes.merged(looked, REGION_CONTEXT, width, height);
+    long area = regions.stream().mapToLong(Box::area).sum();
+    return area > MAX_REGION_FRACTION * width * height ? null : regions;
+  }
+
+  /**
+   * Takes the result of the pending pass, waiting at most {@code nanos} for it. Returns false when it timed out
+   * (or the wait was interrupted), true otherwise (done, failed, or nothing pending).
+   */
+  private boolean collect(long nanos) {
+    if (pending == null || (nanos <= 0 && !pending.isDone())) {
+      return pending == null || nanos > 0;
+    }
+    DetectionPass pass = pending;
+    try {
+      List<Box> found = pass.await(nanos);
+      pending = null;
+      tracker.update(found, pass.frame());
+      if (pass.regions() == null || reference == null || !pass.thumbnail().sameFrameSize(reference)) {
+        if (reference != null) {
+          reference.close();
+        }
+        reference = pass.thumbnail();
+      } else {
+        reference.paste(pass.thumbnail(), pass.regions());
+        pass.thumbnail().close();
+      }
+      vettedFrame = pass.frame();
+      detectorFailure = null;
+      return true;
     } catch (TimeoutException e) {
-      lateFrames.incrementAndGet();
-      lastDetectionFailed = true;
-      return "detection did not finish within the " + settings.detectionDeadline().toMillis() + " ms deadline";
+      return false;
     } catch (ExecutionException e) {
+      pending = null;
+      pass.close();
       detectorErrors.incrementAndGet();
-      lastDetectionFailed = true;
-      LOG.warn("detector failed on frame {}; masking the whole frame", frame, e.getCause());
-      return "detector error: " + e.getCause();
+      detectorFailure = "detector error: " + e.getCause();
+      LOG.warn("detector failed on frame {}; masking whole frames until a pass succeeds", pass.frame(), e.getCause());
+      return true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      lastDetectionFailed = true;
-      return "interrupted while waiting for detection";
+      return false;
     }
   }
 
@@ -179,18 +240,19 @@ public final class RedactionPipeline implements AutoCloseable {
     return new RedactionStats(frames.get(), failSafeFrames.get(), detectorErrors.get(), lateFrames.get());
   }
 
-  /** Stops the detection thread (a stalled detector is interrupted); the shared detectors stay open. */
+  /**
+   * Abandons this camera's pending pass (a stalled detector is interrupted, a running pass waited for, at most 30 s);
+   * the shared detectors stay open.
+   */
   @Override
   public void close() {
-    detectionThread.shutdownNow();
-    // Wait for a detection pass in progress: closing the shared detectors while a native ONNX Runtime
-    // or OpenCV call still runs on them aborts the whole JVM (seen: "LogStart must pair with LogEnd").
-    try {
-      if (!detectionThread.awaitTermination(30, TimeUnit.SECONDS)) {
-        LOG.error("detection thread did not stop within 30 s; do not close the detectors it uses");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    if (pending != null) {
+      pending.close();
+      pending = null;
+    }
+    if (reference != null) {
+      reference.close();
+      reference = null;
     }
   }
 }

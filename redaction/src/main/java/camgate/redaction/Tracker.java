@@ -7,9 +7,11 @@ import java.util.List;
 /**
  * Carries detections across frames so each mask follows its object: detections are associated with tracks
  * by overlap (or, for objects that moved further than their own size, by distance), a track keeps a constant
- * velocity estimate, and it is held for {@code holdFrames} after its last detection so a missed detection does
- * not open the mask. Between detections a track covers both where it was last seen and where it is predicted,
- * so the mask errs on the side of covering. Not thread-safe: one per pipeline.
+ * velocity estimate, and it is held until a detection pass made {@code holdFrames} frames after its last detection
+ * still has not seen it, so a missed detection does not open the mask. Expiry counts frames of later detection
+ * passes, never frames served: while detection runs behind (asynchronously), a track stays on however many frames
+ * go by. Between detections a track covers both where it was last seen and where it is predicted, so the mask
+ * errs on the side of covering. Not thread-safe: one per pipeline.
  */
 final class Tracker {
   private final int holdFrames;
@@ -82,7 +84,7 @@ final class Tracker {
 
   /** Associates the detections made on {@code frame} with the tracks; new objects start tracks. */
   void update(List<Box> detections, long frame) {
-    dropExpired(frame);
+    tracks.removeIf(t -> frame - t.lastSeen > holdFrames);
     List<Pair> pairs = new ArrayList<>();
     for (Track t : tracks) {
       Box p = t.predicted(frame);
@@ -124,18 +126,17 @@ final class Tracker {
    * it was detected on an earlier frame, the box predicted for this one (both, since the prediction may be wrong).
    */
   List<Box> boxesAt(long frame) {
-    dropExpired(frame);
     List<Box> out = new ArrayList<>();
     for (Track t : tracks) {
       Box last = t.lastBox();
-      if (frame == t.lastSeen) {
+      if (frame <= t.lastSeen) {
         out.add(last);
         continue;
       }
       // Uncertainty grows with every frame without a detection, faster while the velocity is unknown.
       long dt = frame - t.lastSeen;
       double grow = Math.min(0.5, dt * (t.hits == 1 ? 0.15 : 0.05));
-      Box span = span(last, t.predicted(frame));
+      Box span = Boxes.span(last, t.predicted(frame));
       int dx = (int) Math.ceil(t.w * grow);
       int dy = (int) Math.ceil(t.h * grow);
       out.add(new Box(t.kind, span.x() - dx, span.y() - dy, span.w() + 2 * dx, span.h() + 2 * dy, t.score));
@@ -143,20 +144,8 @@ final class Tracker {
     return out;
   }
 
-  private static Box span(Box a, Box b) {
-    int x0 = Math.min(a.x(), b.x());
-    int y0 = Math.min(a.y(), b.y());
-    int x1 = Math.max(a.x() + a.w(), b.x() + b.w());
-    int y1 = Math.max(a.y() + a.h(), b.y() + b.h());
-    return new Box(a.kind(), x0, y0, x1 - x0, y1 - y0, a.score());
-  }
-
   int size() {
     return tracks.size();
-  }
-
-  private void dropExpired(long frame) {
-    tracks.removeIf(t -> frame - t.lastSeen > holdFrames);
   }
 
   private static <T> boolean containsIdentity(List<T> list, T item) {

@@ -19,12 +19,8 @@ import org.junit.jupiter.api.Test;
 class RedactionPipelineTest {
   private static final ModelInfo FAKE = new ModelInfo("fake", "0".repeat(64), 0.5f);
 
-  /** A detector returning fixed boxes, or throwing, or stalling until released. */
-  static final class ScriptedDetector implements ObjectDetector {
-    volatile List<Box> boxes = List.of();
-    volatile RuntimeException failure;
-    volatile CountDownLatch stall;
-
+  /** A face detector with the fake model whose boxes are in frame pixels, wherever it is asked to look. */
+  abstract static class FakeFaceDetector implements ObjectDetector {
     @Override
     public ObjectKind kind() {
       return ObjectKind.FACE;
@@ -34,6 +30,19 @@ class RedactionPipelineTest {
     public ModelInfo model() {
       return FAKE;
     }
+
+    /** The whole-frame boxes that lie in the region: a real detector finds an object only where it looks. */
+    @Override
+    public List<Box> detect(Mat bgr, Box region) {
+      return detect(bgr).stream().filter(b -> Boxes.intersection(b, region) == b.area()).toList();
+    }
+  }
+
+  /** A detector returning fixed boxes, or throwing, or stalling until released. */
+  static final class ScriptedDetector extends FakeFaceDetector {
+    volatile List<Box> boxes = List.of();
+    volatile RuntimeException failure;
+    volatile CountDownLatch stall;
 
     @Override
     public List<Box> detect(Mat bgr) {
@@ -50,6 +59,14 @@ class RedactionPipelineTest {
       }
       return boxes;
     }
+  }
+
+  /**
+   * The defaults with a deadline long enough for any pass of a fake detector, even on a loaded machine: these tests
+   * check what a completed pass does; the deadline has tests of its own.
+   */
+  static RedactionSettings settings() {
+    return RedactionSettings.defaults().withDetectionDeadline(Duration.ofSeconds(10));
   }
 
   static void sleepQuietly(long ms) {
@@ -114,7 +131,7 @@ class RedactionPipelineTest {
     detector.boxes = List.of(new Box(ObjectKind.FACE, 40, 40, 30, 30, 0.9f));
     try (Mat frame = noise(160, 120); Mat original = frame.clone();
         RedactionPipeline pipeline = RedactionPipeline.create(Detectors.of(detector),
-            RedactionSettings.defaults().withStyle(RedactionStyle.FILL).withMargin(0));
+            settings().withStyle(RedactionStyle.FILL).withMargin(0));
         ProcessedFrame out = pipeline.process(frame, false)) {
       assertFalse(out.report().failSafe(), () -> out.report().failSafeReason());
       assertEquals(List.of(new Box(ObjectKind.FACE, 40, 40, 30, 30, 0.9f)), out.report().faces());
@@ -131,7 +148,7 @@ class RedactionPipelineTest {
     ScriptedDetector detector = new ScriptedDetector();
     detector.failure = new IllegalStateException("model exploded");
     try (Mat frame = noise(64, 48);
-        RedactionPipeline pipeline = RedactionPipeline.create(Detectors.of(detector), RedactionSettings.defaults())) {
+        RedactionPipeline pipeline = RedactionPipeline.create(Detectors.of(detector), settings())) {
       for (int i = 0; i < 3; i++) {
         try (ProcessedFrame out = pipeline.process(frame, false)) {
           assertTrue(out.report().failSafe());
@@ -182,7 +199,7 @@ class RedactionPipelineTest {
     detector.stall = new CountDownLatch(1);
     try (Mat frame = noise(64, 48);
         RedactionPipeline pipeline = RedactionPipeline.create(Detectors.of(detector),
-            RedactionSettings.defaults().withDetectionDeadline(Duration.ofMillis(100)).withDetectionInterval(5))) {
+            RedactionSettings.defaults().withDetectionDeadline(Duration.ofMillis(100)).withMaxStaleFrames(5))) {
       try (ProcessedFrame out = pipeline.process(frame, false)) {
         assertTrue(out.report().failSafe(), "first frame: detection late, nothing known yet");
       }
@@ -192,20 +209,154 @@ class RedactionPipelineTest {
       // Frames arriving before the released detection thread has finished are still fail-safe, so feed
       // frames at camera pace until one is served redacted, bounded by time rather than by a frame count
       // (a loaded CI machine can take many tight-loop frames to schedule the detection thread).
-      ProcessedFrame out = null;
-      long giveUp = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (System.nanoTime() < giveUp) {
-        if (out != null) {
-          out.close();
-        }
-        out = pipeline.process(frame, false);
-        if (!out.report().failSafe()) {
-          break;
-        }
-        sleepQuietly(20);
-      }
+      ProcessedFrame out = firstServedRedacted(pipeline, frame);
       assertFalse(out.report().failSafe(), "after a completed pass frames are served redacted");
       out.close();
+    }
+  }
+
+  /** Feeds {@code frame} at camera pace until one is served redacted, for at most 10 s; returns that frame. */
+  static ProcessedFrame firstServedRedacted(RedactionPipeline pipeline, Mat frame) {
+    ProcessedFrame out = null;
+    long giveUp = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (System.nanoTime() < giveUp) {
+      if (out != null) {
+        out.close();
+      }
+      out = pipeline.process(frame, false);
+      if (!out.report().failSafe()) {
+        break;
+      }
+      sleepQuietly(20);
+    }
+    return out;
+  }
+
+  @Test
+  void framesAreServedFromTrackingWhileAPassRunsUntilTheStalenessBoundThenMaskedWhole() {
+    ScriptedDetector detector = new ScriptedDetector();
+    detector.boxes = List.of(new Box(ObjectKind.FACE, 40, 40, 30, 30, 0.9f));
+    RedactionSettings settings = RedactionSettings.defaults().withStyle(RedactionStyle.FILL).withMargin(0)
+        .withMaxStaleFrames(3).withDetectionDeadline(Duration.ofSeconds(1));
+    try (Mat frame = noise(160, 120);
+        RedactionPipeline pipeline = RedactionPipeline.create(Detectors.of(detector), settings)) {
+      try (ProcessedFrame out = pipeline.process(frame, false)) {
+        assertFalse(out.report().failSafe(), () -> out.report().failSafeReason());
+        assertEquals(0, out.report().staleFrames(), "the first frame waits for its own pass");
+      }
+      detector.stall = new CountDownLatch(1); // the pass queued by frame 1 hangs
+      for (int stale = 1; stale <= 3; stale++) {
+        try (ProcessedFrame out = pipeline.process(frame, false)) {
+          assertFalse(out.report().failSafe(), () -> out.report().failSafeReason());
+          assertEquals(stale, out.report().staleFrames());
+          assertTrue(isMaskColour(out.redacted(), 40, 40, 30, 30), "the tracked face stays masked");
+          assertFalse(isMaskColour(out.redacted(), 0, 0, 40, 40), "and only the face");
+        }
+      }
+      try (ProcessedFrame out = pipeline.process(frame, false)) {
+        assertTrue(out.report().failSafe(), "4 frames behind the latest pass is past the bound of 3");
+        assertTrue(out.report().failSafeReason().contains("4 frames old"), out.report().failSafeReason());
+        assertTrue(isMaskColour(out.redacted(), 0, 0, 160, 120), "the whole frame is masked");
+      }
+      assertEquals(new RedactionStats(5, 1, 0, 1), pipeline.stats());
+      detector.stall.countDown();
+      detector.stall = null;
+      ProcessedFrame out = firstServedRedacted(pipeline, frame);
+      assertFalse(out.report().failSafe(), "once the pass completes frames are served redacted again");
+      assertTrue(isMaskColour(out.redacted(), 40, 40, 30, 30));
+      out.close();
+    }
+  }
+
+  @Test
+  void objectAppearingBetweenPassesIsMaskedByTheMotionGuardBeforeAnyDetectorSawIt() {
+    for (boolean guard : new boolean[] {true, false}) {
+      ScriptedDetector detector = new ScriptedDetector(); // finds nothing: the object is new to every pass
+      RedactionSettings settings = settings().withStyle(RedactionStyle.FILL).withMargin(0)
+          .withMaxStaleFrames(10).withMotionGuard(guard);
+      try (Mat empty = noise(200, 150); Mat withObject = empty.clone();
+          RedactionPipeline pipeline = RedactionPipeline.create(Detectors.of(detector), settings)) {
+        try (Mat object = new Mat(withObject, new org.bytedeco.opencv.opencv_core.Rect(100, 60, 30, 36))) {
+          object.put(new Scalar(20, 40, 60, 0));
+        }
+        try (ProcessedFrame out = pipeline.process(empty, false)) {
+          assertFalse(out.report().failSafe(), () -> out.report().failSafeReason());
+          assertEquals(List.of(), out.report().motion(), "nothing changed since the frame the pass ran on");
+        }
+        detector.stall = new CountDownLatch(1); // the next pass has not finished when the object shows up
+        try (ProcessedFrame out = pipeline.process(withObject, false)) {
+          assertFalse(out.report().failSafe(), () -> out.report().failSafeReason());
+          Box truth = new Box(ObjectKind.FACE, 100, 60, 30, 36, 1f);
+          if (guard) {
+            assertEquals(1.0, MovingObjectsTest.coverage(truth, out.report().motion()), "motion " + out.report());
+            assertTrue(isMaskColour(out.redacted(), 100, 60, 30, 36), "the new object is masked");
+            assertFalse(isMaskColour(out.redacted(), 0, 0, 60, 40), "the unchanged rest is not");
+          } else {
+            assertEquals(List.of(), out.report().motion());
+            assertFalse(isMaskColour(out.redacted(), 100, 60, 30, 36), "without the guard it shows until a pass");
+          }
+        }
+        detector.stall.countDown();
+      }
+    }
+  }
+
+  /** Finds one fixed face wherever it is looked for, and records where it was asked to look (null: whole frame). */
+  static final class RegionRecorder extends FakeFaceDetector {
+    final Box face;
+    final List<Box> looked = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
+    RegionRecorder(Box face) {
+      this.face = face;
+    }
+
+    @Override
+    public List<Box> detect(Mat bgr) {
+      looked.add(null);
+      return List.of(face);
+    }
+
+    @Override
+    public List<Box> detect(Mat bgr, Box region) {
+      looked.add(region);
+      return Boxes.intersection(face, region) == face.area() ? List.of(face) : List.of();
+    }
+  }
+
+  @Test
+  void passesBetweenWholeFramePassesLookOnlyAtWhatChangedAndAtTrackedObjects() {
+    Box face = new Box(ObjectKind.FACE, 40, 40, 30, 30, 0.9f);
+    Box object = new Box(ObjectKind.FACE, 220, 160, 30, 30, 1f);
+    RegionRecorder detector = new RegionRecorder(face);
+    // maxStaleFrames 0: each frame waits for the pass on itself, so the passes line up with the frames.
+    RedactionSettings settings = settings().withStyle(RedactionStyle.FILL).withMargin(0)
+        .withMaxStaleFrames(0).withFullPassEvery(3);
+    try (Mat empty = noise(320, 240); Mat withObject = empty.clone();
+        RedactionPipeline pipeline = RedactionPipeline.create(Detectors.of(detector), settings)) {
+      try (Mat o = new Mat(withObject, new org.bytedeco.opencv.opencv_core.Rect(220, 160, 30, 30))) {
+        o.put(new Scalar(20, 40, 60, 0));
+      }
+      List<List<Box>> passes = new java.util.ArrayList<>();
+      for (Mat frame : List.of(empty, withObject, withObject, withObject)) {
+        try (ProcessedFrame out = pipeline.process(frame, false)) {
+          assertFalse(out.report().failSafe(), () -> out.report().failSafeReason());
+          assertTrue(isMaskColour(out.redacted(), 40, 40, 30, 30), "the face is masked on every frame");
+          assertEquals(List.of(), out.report().motion(), "each frame's own pass looked at everything that changed");
+        }
+        passes.add(new java.util.ArrayList<>(detector.looked));
+        detector.looked.clear();
+      }
+      assertEquals(java.util.Arrays.asList((Box) null), passes.get(0), "the first pass looks at the whole frame");
+      List<Box> second = passes.get(1);
+      assertFalse(second.contains(null), "the second pass looks at regions only: " + second);
+      assertEquals(1.0, MovingObjectsTest.coverage(face, second), "the tracked face is looked at again");
+      assertEquals(1.0, MovingObjectsTest.coverage(object, second), "so is the object that appeared");
+      long area = second.stream().mapToLong(Box::area).sum();
+      assertTrue(area < 320 * 240 / 2, "and little else: " + second);
+      List<Box> third = passes.get(2);
+      assertEquals(1.0, MovingObjectsTest.coverage(face, third), "nothing changed: only the tracked face " + third);
+      assertEquals(0.0, MovingObjectsTest.coverage(object, third), "the object was looked at already " + third);
+      assertEquals(java.util.Arrays.asList((Box) null), passes.get(3), "every 3rd pass looks at the whole frame");
     }
   }
 
@@ -215,7 +366,7 @@ class RedactionPipelineTest {
     PrivacyMask window = new PrivacyMask("dwelling", List.of(new NormalizedPoint(0, 0), new NormalizedPoint(0.5, 0),
         new NormalizedPoint(0.5, 0.5), new NormalizedPoint(0, 0.5)));
     try (Mat frame = noise(100, 100);
-        RedactionPipeline pipeline = RedactionPipeline.create(Detectors.of(detector), RedactionSettings.defaults())) {
+        RedactionPipeline pipeline = RedactionPipeline.create(Detectors.of(detector), settings())) {
       try (ProcessedFrame out = pipeline.process(frame, true)) {
         assertFalse(isMaskColour(out.masksOnly(), 0, 0, 50, 50), "no mask yet");
       }
@@ -234,7 +385,7 @@ class RedactionPipelineTest {
   @Test
   void rejectsFramesThatAreNotBgr() {
     try (RedactionPipeline pipeline = RedactionPipeline.create(Detectors.of(new ScriptedDetector()),
-        RedactionSettings.defaults()); Mat gray = new Mat(10, 10, org.bytedeco.opencv.global.opencv_core.CV_8UC1,
+        settings()); Mat gray = new Mat(10, 10, org.bytedeco.opencv.global.opencv_core.CV_8UC1,
         new Scalar(0))) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> pipeline.process(gray, false));
       assertTrue(e.getMessage().contains("CV_8UC3"), e.getMessage());

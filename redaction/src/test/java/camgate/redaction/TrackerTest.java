@@ -17,13 +17,23 @@ class TrackerTest {
   }
 
   @Test
-  void maskIsHeldForHoldFramesAfterTheLastDetectionThenDropped() {
+  void maskIsHeldUntilAPassHoldFramesLaterMissesTheObject() {
     Tracker tracker = new Tracker(3);
     tracker.update(List.of(face(100, 100)), 0);
-    for (long f = 1; f <= 3; f++) {
-      assertEquals(1, tracker.boxesAt(f).size(), "held on frame " + f);
-    }
-    assertEquals(List.of(), tracker.boxesAt(4), "dropped after 3 frames without detection");
+    tracker.update(List.of(), 2);
+    tracker.update(List.of(), 3);
+    assertEquals(1, tracker.boxesAt(4).size(), "passes within 3 frames of the detection do not drop it");
+    tracker.update(List.of(), 4);
+    assertEquals(List.of(), tracker.boxesAt(4), "dropped by the first pass more than 3 frames later");
+  }
+
+  @Test
+  void maskStaysOnHoweverManyFramesGoByWithoutAPass() {
+    Tracker tracker = new Tracker(3);
+    tracker.update(List.of(face(100, 100)), 0);
+    List<Box> boxes = tracker.boxesAt(40);
+    assertEquals(1, boxes.size(), "detection running behind must not open the mask");
+    assertTrue(covers(boxes.get(0), face(100, 100)), boxes.get(0) + " must cover the last detected position");
   }
 
   @Test

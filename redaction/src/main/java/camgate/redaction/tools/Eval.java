@@ -57,7 +57,7 @@ public final class Eval {
     Path save = opts.containsKey("--save") ? Path.of(opts.get("--save")) : null;
     try (Detectors detectors = Detectors.load(modelsDir(), EnumSet.of(kind))) {
       System.out.println("models: " + detectors.models());
-      RedactionSettings settings = RedactionSettings.defaults().withDetectionInterval(1)
+      RedactionSettings settings = RedactionSettings.defaults().withMaxStaleFrames(0)
           .withDetectionDeadline(Duration.ofMinutes(2));
       if (opts.containsKey("--margin")) {
         settings = settings.withMargin(Double.parseDouble(opts.get("--margin")));
@@ -168,7 +168,10 @@ public final class Eval {
       java.util.Arrays.fill(mask, true);
       return mask;
     }
-    for (Box b : kind == ObjectKind.FACE ? report.faces() : report.plates()) {
+    List<Box> boxes = new ArrayList<>(kind == ObjectKind.FACE ? report.faces() : report.plates());
+    // Motion regions are redacted too; on a still image (every frame detected) there are none.
+    boxes.addAll(report.motion());
+    for (Box b : boxes) {
       for (int y = Math.max(0, b.y()); y < Math.min(h, b.y() + b.h()); y++) {
         for (int x = Math.max(0, b.x()); x < Math.min(w, b.x() + b.w()); x++) {
           mask[y * w + x] = true;
