@@ -1,5 +1,6 @@
 package camgate.gateway;
 
+import camgate.redaction.RedactionSettings;
 import camgate.redaction.RedactionStyle;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -119,7 +120,8 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
         audit.getString("origin", "camgate.local/audit"),
         resolve(base, models),
         RedactionStyle.valueOf(redaction.getString("style", "pixelate").toUpperCase()),
-        Duration.ofMillis(redaction.getLong("deadline_ms", 400L)),
+        redaction.getValue("deadline_ms") == null ? RedactionSettings.defaults().detectionDeadline()
+            : Duration.ofMillis(redaction.getLong("deadline_ms")),
         cameras,
         new ApiKeys(keys),
         raw);
