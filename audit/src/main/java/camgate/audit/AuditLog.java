@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The tamper-evident access log: entries appended durably to an H2 file database, an RFC 9162 Merkle tree
@@ -42,6 +43,16 @@ public interface AuditLog extends AutoCloseable {
    * @throws IllegalArgumentException if the event holds a value JSON cannot carry
    */
   AuditEntry append(AuditEvent event);
+
+  /**
+   * Queues an entry and completes once it is durable, without holding a thread meanwhile: what lets an
+   * event-loop caller have thousands of appends in one group commit. Never blocks; the stage fails with
+   * {@link AuditUnavailableException} when {@link #append} would throw it, or when the queue is full (the
+   * store cannot keep up: treat the entry as not logged).
+   *
+   * @throws IllegalArgumentException if the event holds a value JSON cannot carry
+   */
+  CompletionStage<AuditEntry> appendAsync(AuditEvent event);
 
   /** The number of durable entries (the current tree size). */
   long size();

@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -337,6 +338,26 @@ final class H2AuditLog implements AuditLog {
       }
       throw new AuditUnavailableException("audit append failed: " + e.getCause(), e.getCause());
     }
+  }
+
+  @Override
+  public CompletionStage<AuditEntry> appendAsync(AuditEvent event) {
+    try {
+      checkAvailable();
+    } catch (AuditUnavailableException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    Pending p = new Pending(EntryCodec.template(event), event, new CompletableFuture<>());
+    if (!queue.offer(p)) {
+      return CompletableFuture.failedFuture(new AuditUnavailableException("audit queue full (" + QUEUE_CAPACITY
+          + " entries waiting): the store cannot keep up; treat the entry as not logged"));
+    }
+    // close() may have drained the queue just before this offer: take the request back if the writer is gone.
+    if ((closing || !writer.isAlive()) && queue.remove(p)) {
+      p.done.completeExceptionally(new AuditUnavailableException("audit log is closed"));
+    }
+    // A copy, so that a caller cannot complete the writer's own future.
+    return p.done.thenApply(entry -> entry);
   }
 
   private void checkAvailable() {

@@ -62,6 +62,36 @@ class AuditLogTest {
   Path tmp;
 
   @Test
+  void asyncAppendsFromOneThreadShareGroupCommitsAndSurviveReopen() throws Exception {
+    int n = 3000;
+    List<String> acknowledged = new ArrayList<>();
+    long batches;
+    try (AuditLog log = AuditLog.open(options(tmp))) {
+      // One thread queues them all without waiting, as the gateway's event loop does.
+      List<java.util.concurrent.CompletableFuture<AuditEntry>> pending = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        pending.add(log.appendAsync(event(i)).toCompletableFuture());
+      }
+      for (int i = 0; i < n; i++) {
+        AuditEntry e = pending.get(i).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(i, e.seq(), "queued in order, numbered in order");
+        acknowledged.add(e.canonicalJson());
+      }
+      assertEquals(n, log.size());
+      batches = ((H2AuditLog) log).writerStats().batches();
+    }
+    assertTrue(batches < n / 10, n + " appends took " + batches + " commits: they were not grouped");
+    AuditLog reopened = AuditLog.open(options(tmp));
+    assertEquals(acknowledged, reopened.entries(0, n).stream().map(AuditEntry::canonicalJson).toList());
+    reopened.close();
+    // Closed: an async append fails at once instead of waiting forever.
+    var failed = reopened.appendAsync(event(n)).toCompletableFuture();
+    var e = assertThrows(java.util.concurrent.ExecutionException.class,
+        () -> failed.get(5, java.util.concurrent.TimeUnit.SECONDS));
+    assertTrue(e.getCause() instanceof AuditUnavailableException, e.toString());
+  }
+
+  @Test
   void concurrentAppendsAreAllDurableAndSurviveReopen() throws Exception {
     int threads = 16;
     int perThread = 200;

@@ -14,29 +14,42 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
- * The audit log seen from the event loop: every call runs on the named {@code audit-pool} workers,
- * since appends wait for a durable commit.
+ * The audit log seen from the event loop: appends are queued to the log's group commit without blocking;
+ * reads run on the named {@code audit-pool} workers.
  */
 public final class AuditTrail implements AutoCloseable {
 
+  private final Vertx vertx;
   private final AuditLog log;
   private final WorkerExecutor pool;
   private final AtomicLong failures = new AtomicLong();
   private volatile boolean lastAppendFailed;
 
   public AuditTrail(Vertx vertx, AuditLog log) {
+    this.vertx = vertx;
     this.log = log;
-    // Ordered=false: concurrent appends let the log's group commit batch them.
     this.pool = vertx.createSharedWorkerExecutor("audit-pool", 8);
   }
 
-  /** Appends durably; the future fails when the entry could not be made durable. */
+  /**
+   * Appends durably; the future fails when the entry could not be made durable. Holds no thread while the
+   * entry waits for its group commit, so every request in flight can share one commit and one sync.
+   */
   public Future<AuditEntry> append(AuditEvent event) {
-    return pool.<AuditEntry>executeBlocking(() -> log.append(event), false)
+    Future<AuditEntry> durable;
+    try {
+      durable = Future.fromCompletionStage(log.appendAsync(event), vertx.getOrCreateContext());
+    } catch (RuntimeException e) {
+      durable = Future.failedFuture(e);
+    }
+    return durable
+        // The log's own exception, not CompletableFuture's wrapper: its message is what callers report.
+        .recover(e -> Future.failedFuture(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e))
         .onSuccess(e -> lastAppendFailed = false)
         .onFailure(e -> {
           failures.incrementAndGet();
