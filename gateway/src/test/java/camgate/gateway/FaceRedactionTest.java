@@ -45,7 +45,18 @@ class FaceRedactionTest {
           TestGateway.OPERATOR_KEY);
       assertEquals(200, response.statusCode());
       try (MjpegReader reader = new MjpegReader(response.body())) {
-        out = Images.decode(reader.firstRedacted(500).jpeg());
+        // Past warm-up, then three seconds on: the first frames of a camera also carry the motion guard's
+        // mosaic over whatever the encoder was still settling, which is not what this test measures.
+        MjpegReader.Part part = reader.firstRedacted(500);
+        long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        while (System.nanoTime() < until) {
+          MjpegReader.Part next = reader.next();
+          assertTrue(next != null, "the stream ended");
+          if (!next.failSafe()) {
+            part = next;
+          }
+        }
+        out = Images.decode(part.jpeg());
       }
     }
     // Kept for a person to look at (the issue note links it): target/evidence/face-redacted.jpg
@@ -60,11 +71,13 @@ class FaceRedactionTest {
     double after = Images.detail(out, inner);
     assertTrue(after <= 0.10 * before, "face detail must drop by at least 90 %: before " + before + ", after " + after);
 
+    // The same criterion as the redaction module's SampleImagesTest: a detection that lies mostly (> 30 %) in
+    // the face's box is the face found again. At the product's very permissive threshold (0.07) CenterFace also
+    // returns faint boxes several times the face's size around any large mosaic; those find no face.
     List<Box> facesInOutput = detectFaces(out);
     for (Box b : facesInOutput) {
-      boolean overlaps = b.x() < face.x() + face.w() && face.x() < b.x() + b.w()
-          && b.y() < face.y() + face.h() && face.y() < b.y() + b.h();
-      assertFalse(overlaps, "the detector still finds a face in the redacted region: " + b);
+      assertFalse(intersection(b, face) > 0.3 * (double) b.w() * b.h(),
+          "the detector still finds a face in the redacted region: " + b + " (face " + face + ")");
     }
 
     // Away from the face (the lower left: suit and flag), the picture is the camera's, give or take H.264.
@@ -75,6 +88,12 @@ class FaceRedactionTest {
     double diff = Images.meanAbsDiff(new Mat(original, away), new Mat(out, away));
     assertTrue(diff < 12, "the rest of the image must not be redacted: mean abs diff " + diff);
     assertTrue(Images.detail(out, away) > 0.3 * Images.detail(original, away), "detail kept away from the face");
+  }
+
+  static double intersection(Box a, Box b) {
+    double w = Math.min(a.x() + a.w(), b.x() + b.w()) - Math.max(a.x(), b.x());
+    double h = Math.min(a.y() + a.h(), b.y() + b.h()) - Math.max(a.y(), b.y());
+    return w > 0 && h > 0 ? w * h : 0;
   }
 
   /** The inner three quarters of the most confident face the product finds in an image: surely face, no margin. */
