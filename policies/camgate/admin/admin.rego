@@ -1,14 +1,15 @@
 # METADATA
 # title: Policy administration
 # description: |
-#   Only the data protection officer may read, propose, dry-run, publish or roll back the policy;
+#   Only the data protection officer may read, propose, dry-run, publish or roll back the policy,
+#   and see a camera's redacted picture to draw its dwelling masks (mask_snapshot, CSI L251-3);
 #   an auditor may only read it. Sources: RGPD art. 38 and 39 (the DPO's tasks), art. 5(2)
 #   (accountability: the controller must be able to show which rules applied).
 package camgate.admin
 
 import data.camgate.request
 
-operations := {"read", "propose", "dry_run", "publish", "rollback"}
+operations := {"read", "propose", "dry_run", "publish", "rollback", "mask_snapshot"}
 
 # Kept in Rego, not data: who controls the policy must not be widened by a data edit.
 role_operations := {

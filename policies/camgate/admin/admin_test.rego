@@ -15,7 +15,7 @@ admin_op(subject, operation) := {
 rules_of(findings) := {f.rule | some f in findings}
 
 test_dpo_may_do_every_operation if {
-	every op in ["read", "propose", "dry_run", "publish", "rollback"] {
+	every op in ["read", "propose", "dry_run", "publish", "rollback", "mask_snapshot"] {
 		decision.allow with input as admin_op("dpo-1", op)
 	}
 }
@@ -27,6 +27,13 @@ test_auditor_may_read if {
 
 test_auditor_may_not_publish if {
 	inp := admin_op("auditor-1", "publish")
+	rules_of(admin.deny) == {"camgate.admin.operation_forbidden"} with input as inp
+	not decision.allow with input as inp
+}
+
+# The picture a DPO draws dwelling masks on is video: an auditor, who may read the policy, does not get it.
+test_auditor_may_not_see_a_mask_snapshot if {
+	inp := admin_op("auditor-1", "mask_snapshot")
 	rules_of(admin.deny) == {"camgate.admin.operation_forbidden"} with input as inp
 	not decision.allow with input as inp
 }

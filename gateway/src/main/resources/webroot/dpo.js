@@ -223,9 +223,10 @@
     open = [];
     const img = $('mask-image');
     img.classList.remove('blank');
-    // The policy may not let the DPO see video (no snapshot for the dpo role): then masks are drawn on grey.
+    // The camera's redacted picture (admin_policy operation mask_snapshot); when the camera has none or the
+    // policy refuses it, masks are drawn on grey.
     img.onerror = () => { img.removeAttribute('src'); img.classList.add('blank'); drawMasks(); };
-    img.src = '/cameras/' + encodeURIComponent(id) + '/snapshot.jpg?purpose=protection-batiments-publics';
+    img.src = '/admin/policy/cameras/' + encodeURIComponent(id) + '/snapshot.jpg?t=' + Date.now();
     drawMasks();
   }
 

@@ -52,6 +52,7 @@ public final class CameraRoutes {
     router.get("/cameras").handler(this::list);
     router.get("/cameras/:id/stream.mjpg").handler(this::stream);
     router.get("/cameras/:id/snapshot.jpg").handler(this::snapshot);
+    router.get("/admin/policy/cameras/:id/snapshot.jpg").handler(this::maskSnapshot);
   }
 
   /** GET /cameras: the cameras this subject may see, with their status. */
@@ -116,6 +117,29 @@ public final class CameraRoutes {
       Optional<Buffer> jpeg = CameraAccess.hubFor(feed, access).latest().map(f -> Buffer.buffer(f.jpeg()));
       if (jpeg.isEmpty()) {
         cameraGate.unavailable(rc, feed, access);
+        return;
+      }
+      rc.response().putHeader("Content-Type", "image/jpeg").putHeader("Cache-Control", "no-store")
+          .putHeader("X-Camgate-Audit-Seq", Long.toString(access.auditSeq())).end(jpeg.get());
+    });
+  }
+
+  /**
+   * GET /admin/policy/cameras/{id}/snapshot.jpg: the redacted picture the DPO draws dwelling masks on,
+   * decided as {@code admin_policy} operation {@code mask_snapshot} (the DPO has no viewing purpose, and
+   * an auditor who may read the policy does not get video). Existing masks are already painted in it.
+   */
+  private void maskSnapshot(RoutingContext rc) {
+    String id = rc.pathParam("id");
+    JsonObject resource = new JsonObject().put("policy", "camgate").put("camera", id);
+    gate.admit(rc, "admin_policy", resource, new JsonObject().put("operation", "mask_snapshot")).onSuccess(access -> {
+      CameraFeed feed = feeds.get(id);
+      Optional<Buffer> jpeg = feed == null ? Optional.empty()
+          : feed.redactedHub().latest().map(f -> Buffer.buffer(f.jpeg()));
+      if (jpeg.isEmpty()) {
+        rc.response().setStatusCode(feed == null ? 404 : 502).putHeader("Content-Type", "application/json")
+            .end(new JsonObject().put("error", feed == null ? "no camera '" + id + "'"
+                : "camera " + id + " has no picture now: " + feed.status().detail()).encode());
         return;
       }
       rc.response().putHeader("Content-Type", "image/jpeg").putHeader("Cache-Control", "no-store")

@@ -385,6 +385,13 @@ class ConsoleBrowserTest {
     signIn("dpo", "dpo-pass");
     browser.waiting(WAIT).until(d -> byId("active-version").getDomAttribute("data-revision") != null);
     new Select(byId("mask-camera")).selectByValue("cam-demo");
+    // The DPO draws over the camera's redacted picture, decided as admin_policy operation mask_snapshot.
+    browser.waiting(WAIT).until(d -> ((Number) js("return document.getElementById('mask-image').naturalWidth")).intValue() > 0);
+    assertEquals(768L, ((Number) js("return document.getElementById('mask-image').naturalWidth")).longValue(),
+        "vtest.avi's width");
+    assertTrue(gw.decisions().stream().anyMatch(e -> "admin_policy".equals(e.event().action())
+        && "cam-demo".equals(e.event().resource().get("camera"))
+        && Boolean.TRUE.equals(e.event().decision().get("allow"))), "the DPO's snapshot was decided and logged");
     WebElement canvas = byId("mask-canvas");
     new org.openqa.selenium.interactions.Actions(browser.driver)
         .moveToElement(canvas, -200, -100).click().moveToElement(canvas, -100, -100).click()
@@ -393,6 +400,7 @@ class ConsoleBrowserTest {
     byId("mask-propose").click();
     String diff = byId("diff").getText();
     assertTrue(diff.contains("@@ data.cameras") && diff.contains("mask 2"), diff);
+    js("document.getElementById('mask-canvas').scrollIntoView()");
     browser.screenshot("15-dpo-privacy-mask-drawn");
 
     byId("reason").sendKeys("retour à la version 1");
