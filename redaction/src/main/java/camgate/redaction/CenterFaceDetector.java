@@ -35,11 +35,15 @@ final class CenterFaceDetector implements ObjectDetector {
   private static final String SCALE = "538";
   private static final String OFFSET = "539";
   private static final String LANDMARKS = "540";
+  /** Boxes overlapping by more than this are one face. */
+  private static final double NMS_IOU = 0.3;
 
   private final ModelInfo model;
   private final OrtEnvironment env;
   private final OrtSession session;
   private final Resolution resolution;
+  /** The finer look for small faces, null for none. */
+  private final SmallFaces smallFaces;
 
   /** Which input size the network runs at for a frame: upscale small frames, cap the pixel count. */
   record Resolution(int minLongSide, long maxPixels) {
@@ -53,9 +57,11 @@ final class CenterFaceDetector implements ObjectDetector {
     }
   }
 
-  CenterFaceDetector(ModelFile file, float threshold, Resolution resolution) throws IOException {
+  CenterFaceDetector(ModelFile file, float threshold, Resolution resolution, SmallFaces smallFaces)
+      throws IOException {
     this.model = new ModelInfo(FILE, file.sha256(), threshold);
     this.resolution = resolution;
+    this.smallFaces = smallFaces;
     this.env = OrtEnvironment.getEnvironment();
     try {
       byte[] dynamic = OnnxGraphShapes.dynamic(Files.readAllBytes(file.path()),
@@ -82,17 +88,69 @@ final class CenterFaceDetector implements ObjectDetector {
     return detect(bgr, Boxes.whole(bgr));
   }
 
-  /** Runs at the scale a whole-frame pass of {@code bgr} uses, so a face is found alike in a region or the frame. */
+  /**
+   * Runs at the scale a whole-frame pass of {@code bgr} uses, so a face is found alike in a region or the frame;
+   * with {@link SmallFaces}, a second look at a finer scale, in tiles, adds the faces too small for the first.
+   */
   @Override
   public List<Box> detect(Mat bgr, Box region) {
     double scale = resolution.scaleFor(bgr.cols(), bgr.rows());
+    List<Box> found = run(bgr, region, scale, model.threshold());
+    if (smallFaces == null) {
+      return found;
+    }
+    double fine = scale * smallFaces.factor();
+    List<Box> small = new ArrayList<>();
+    for (Box tile : tiles(region, fine, resolution.maxPixels(), smallFaces.maxWidth())) {
+      for (Box b : run(bgr, tile, fine, smallFaces.threshold())) {
+        if (b.w() <= smallFaces.maxWidth() && found.stream().noneMatch(f -> Boxes.iou(f, b) > NMS_IOU)) {
+          small.add(b);
+        }
+      }
+    }
+    // The first look's boxes stand as they are: the finer one only adds faces it did not see.
+    List<Box> all = new ArrayList<>(found);
+    all.addAll(Boxes.nonMaximumSuppression(small, NMS_IOU));
+    return all;
+  }
+
+  /**
+   * The second, finer look for small faces: the region at {@code factor} times the first scale, cut into tiles of at
+   * most {@code maxPixels} network input overlapping by {@code maxWidth} frame pixels (a face it keeps lies wholly in
+   * one), keeping the boxes at most {@code maxWidth} frame pixels wide found above {@code threshold}.
+   */
+  record SmallFaces(double factor, int maxWidth, float threshold) {}
+
+  /** Tiles covering {@code region} that each fit {@code maxPixels} at {@code scale}, overlapping by {@code overlap}. */
+  static List<Box> tiles(Box region, double scale, long maxPixels, int overlap) {
+    int n = 1;
+    while (n < 16 && (region.w() / (double) n + overlap) * (region.h() / (double) n + overlap) * scale * scale
+        > maxPixels) {
+      n++;
+    }
+    List<Box> tiles = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < n; j++) {
+        int x0 = region.x() + (int) Math.floor(region.w() * (double) i / n) - (i > 0 ? overlap / 2 : 0);
+        int x1 = region.x() + (int) Math.ceil(region.w() * (double) (i + 1) / n) + (i < n - 1 ? overlap / 2 : 0);
+        int y0 = region.y() + (int) Math.floor(region.h() * (double) j / n) - (j > 0 ? overlap / 2 : 0);
+        int y1 = region.y() + (int) Math.ceil(region.h() * (double) (j + 1) / n) + (j < n - 1 ? overlap / 2 : 0);
+        tiles.add(new Box(ObjectKind.MOTION, x0, y0, x1 - x0, y1 - y0, 1f));
+      }
+    }
+    return tiles;
+  }
+
+  /** The boxes found above {@code threshold} in {@code region} of {@code bgr} scaled by {@code scale}. */
+  private List<Box> run(Mat bgr, Box region, double scale, float threshold) {
     int w = roundUp32(region.w() * scale);
     int h = roundUp32(region.h() * scale);
     try (Rect rect = new Rect(region.x(), region.y(), region.w(), region.h()); Mat crop = new Mat(bgr, rect);
         Mat blob = blobFromImage(crop, 1.0, new Size(w, h), new Scalar(0.0), false, false, CV_32F);
         OnnxTensor tensor = OnnxTensor.createTensor(env, blob.<FloatBuffer>createBuffer(), new long[] {1, 3, h, w});
         OrtSession.Result out = session.run(Map.of(INPUT, tensor), Set.of(HEAT, SCALE, OFFSET))) {
-      return decode(buffer(out, HEAT), buffer(out, SCALE), buffer(out, OFFSET), h / 4, w / 4, region, w, h);
+      return decode(buffer(out, HEAT), buffer(out, SCALE), buffer(out, OFFSET), h / 4, w / 4, region, w, h,
+          threshold);
     } catch (OrtException e) {
       throw new IllegalStateException("the face detector failed on a " + region.w() + "x" + region.h()
           + " region of a " + bgr.cols() + "x" + bgr.rows() + " frame: " + e.getMessage(), e);
@@ -104,8 +162,8 @@ final class CenterFaceDetector implements ObjectDetector {
   }
 
   /** Boxes from the network's maps for a {@code w}x{@code h} input of {@code region}, in frame pixels. */
-  private List<Box> decode(FloatBuffer hm, FloatBuffer sc, FloatBuffer of, int rows, int cols, Box region, int w,
-      int h) {
+  private static List<Box> decode(FloatBuffer hm, FloatBuffer sc, FloatBuffer of, int rows, int cols, Box region,
+      int w, int h, float threshold) {
     int plane = rows * cols;
     double sx = (double) w / region.w();
     double sy = (double) h / region.h();
@@ -114,7 +172,7 @@ final class CenterFaceDetector implements ObjectDetector {
       for (int c = 0; c < cols; c++) {
         int i = r * cols + c;
         float score = hm.get(i);
-        if (score <= model.threshold()) {
+        if (score <= threshold) {
           continue;
         }
         double bh = Math.exp(sc.get(i)) * 4;
@@ -131,7 +189,7 @@ final class CenterFaceDetector implements ObjectDetector {
         }
       }
     }
-    return Boxes.nonMaximumSuppression(candidates, 0.3);
+    return Boxes.nonMaximumSuppression(candidates, NMS_IOU);
   }
 
   private static int roundUp32(double v) {

@@ -54,7 +54,8 @@ public final class Detectors implements AutoCloseable {
    * Loads the face model (CenterFace) and the plate model (PP-OCRv4 text detector) from {@code modelsDir}, checking
    * their pinned SHA-256. BLOCKING. Tuning for measurements only (system properties, defaults chosen by
    * {@code ./camgate eval}): {@code camgate.face.threshold} (0.07), {@code camgate.face.minLongSide} (960: smaller
-   * frames are upscaled), {@code camgate.face.maxPixels} (1.6 M), {@code camgate.plate.threshold} (0.5),
+   * frames are upscaled), {@code camgate.face.maxPixels} (1.6 M), {@code camgate.face.small.*} (the finer look for
+   * small faces, see {@link #smallFaces()}), {@code camgate.plate.threshold} (0.5),
    * {@code camgate.plate.maxSide} (1280); threading: {@code camgate.detect.threads} (passes at once, one per two
    * cores) and {@code camgate.detect.intraThreads} (threads a network, 1).
    *
@@ -78,7 +79,7 @@ public final class Detectors implements AutoCloseable {
         ModelFile face = ModelFile.verified(modelsDir.resolve(CenterFaceDetector.FILE), CenterFaceDetector.SHA256);
         loaded.add(new CenterFaceDetector(face, Float.parseFloat(System.getProperty("camgate.face.threshold", "0.07")),
             new CenterFaceDetector.Resolution(Integer.getInteger("camgate.face.minLongSide", 960),
-                Long.getLong("camgate.face.maxPixels", 1_600_000L))));
+                Long.getLong("camgate.face.maxPixels", 1_600_000L)), smallFaces()));
       }
       if (kinds.contains(ObjectKind.PLATE)) {
         ModelFile text = ModelFile.verified(modelsDir.resolve(PlateTextDetector.FILE), PlateTextDetector.SHA256);
@@ -90,6 +91,17 @@ public final class Detectors implements AutoCloseable {
       loaded.forEach(ObjectDetector::close);
       throw e;
     }
+  }
+
+  /**
+   * The finer look for small faces from {@code camgate.face.small.factor} (2: twice the first scale; 1 or less:
+   * none), {@code camgate.face.small.maxWidth} (24 frame pixels) and {@code camgate.face.small.threshold} (0.07).
+   */
+  private static CenterFaceDetector.SmallFaces smallFaces() {
+    double factor = Double.parseDouble(System.getProperty("camgate.face.small.factor", "2"));
+    return factor <= 1 ? null : new CenterFaceDetector.SmallFaces(factor,
+        Integer.getInteger("camgate.face.small.maxWidth", 24),
+        Float.parseFloat(System.getProperty("camgate.face.small.threshold", "0.07")));
   }
 
   /** Wraps given detectors (tests inject ones that throw or stall); closing this closes them. */
