@@ -22,6 +22,16 @@ class GatewayConfigTest {
   }
 
   @Test
+  void theSmallFaceLookIsOnUnlessTurnedOffAndMustBeABoolean() {
+    assertTrue(GatewayConfig.fromJson(new JsonObject(), BASE).smallFaceLook(), "privacy first by default");
+    JsonObject off = new JsonObject().put("redaction", new JsonObject().put("small_faces", false));
+    assertFalse(GatewayConfig.fromJson(off, BASE).smallFaceLook());
+    JsonObject wrong = new JsonObject().put("redaction", new JsonObject().put("small_faces", "no"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GatewayConfig.fromJson(wrong, BASE));
+    assertTrue(e.getMessage().contains("redaction.small_faces must be true or false"), e.getMessage());
+  }
+
+  @Test
   void duplicateCameraIdsAreRefused() {
     JsonObject json = new JsonObject().put("cameras", new JsonArray().add(camera("cam-1")).add(camera("cam-1")));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GatewayConfig.fromJson(json, BASE));
