@@ -284,11 +284,11 @@ public final class Gateway {
   private Future<Void> startHttp() {
     AccessGate gate = new AccessGate(config.apiKeys(), policy, audit, clock, this::policyVersion);
     CameraRoutes cameras = new CameraRoutes(vertx, feeds, gate, policy, audit, config.recheckInterval(),
-        this::policyVersion, config.policyView().getJsonObject("retention").getInteger("snapshots_days", 30));
+        this::policyVersion, config.retentionDays("snapshots_days"));
     HealthRoutes health = new HealthRoutes(policy, audit, feeds.values());
     AuditRoutes auditRoutes = new AuditRoutes(gate, audit);
     ExportRoutes exports = new ExportRoutes(vertx, feeds, gate, audit, mediaStore, delivery, clock,
-        config.exportMaxSeconds(), config.policyView().getJsonObject("retention").getInteger("exports_days", 30));
+        config.exportMaxSeconds(), config.retentionDays("exports_days"));
     MaintenanceRoutes maintenance = new MaintenanceRoutes(vertx, feeds, gate, policy, audit, config.recheckInterval());
     PolicyAdminRoutes policyAdmin = new PolicyAdminRoutes(gate, audit, Optional.ofNullable(publisher));
     // The console is mounted first: its session handler must run before every gated route.

@@ -176,6 +176,18 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
     return Duration.ofSeconds(raw.getJsonObject("retention", new JsonObject()).getLong("sweep_interval_s", 3600L));
   }
 
+  /**
+   * How many days the recipient of a snapshot ({@code "snapshots_days"}) or the gateway's copy of an export
+   * ({@code "exports_days"}) may keep it; the configuration guard checks both against CSI L252-5.
+   */
+  public int retentionDays(String key) {
+    return retention().getInteger(key, 30);
+  }
+
+  private JsonObject retention() {
+    return raw.getJsonObject("retention", new JsonObject().put("snapshots_days", 30).put("exports_days", 30));
+  }
+
   /** The configuration as the policy guard reads it (camgate.config.violations). */
   public JsonObject policyView() {
     JsonObject view = new JsonObject();
@@ -185,7 +197,7 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
             .put("capabilities", new JsonArray().add("face_detection").add("plate_detection").add("redaction")))));
     view.put("destinations", raw.getJsonArray("destinations", new JsonArray()));
     view.put("consumers", raw.getJsonArray("consumers", new JsonArray()));
-    view.put("retention", raw.getJsonObject("retention", new JsonObject().put("snapshots_days", 30).put("exports_days", 30)));
+    view.put("retention", retention());
     return view;
   }
 

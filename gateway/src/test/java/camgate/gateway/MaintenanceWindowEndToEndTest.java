@@ -19,7 +19,6 @@ import java.io.InputStream;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imread;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -112,7 +111,7 @@ class MaintenanceWindowEndToEndTest {
     }
     long seconds = Duration.ofNanos(System.nanoTime() - opened).toSeconds();
     assertTrue(seconds < 30, "the stream ended with the window, after " + seconds + " s and " + parts + " frames");
-    AuditEntry ended = awaitEntry("access_ended", logged);
+    AuditEntry ended = gw.awaitEntry("access_ended", logged);
     assertEquals("maintenance", ended.event().action());
     assertTrue(String.valueOf(ended.event().details().get("reason")).contains("authorised duration of 3 s"),
         ended.event().details().toString());
@@ -120,20 +119,6 @@ class MaintenanceWindowEndToEndTest {
     // 12:59:57 +01:00: the window has closed.
     CLOCK.advance(Duration.ofHours(1));
     denied("/maintenance/cameras/cam-demo", "camgate.maintenance.no_window");
-  }
-
-  /** The first entry of a type at or after index {@code from}, waiting briefly: a stream's end is logged just after it ends. */
-  private static AuditEntry awaitEntry(String type, long from) throws InterruptedException {
-    for (int i = 0; i < 100; i++) {
-      List<AuditEntry> all = gw.entries();
-      for (int j = (int) from; j < all.size(); j++) {
-        if (all.get(j).event().type().equals(type)) {
-          return all.get(j);
-        }
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("no " + type + " entry in the audit log");
   }
 
   private static JsonObject denied(String path, String rule) throws Exception {

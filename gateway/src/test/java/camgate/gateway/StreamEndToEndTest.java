@@ -139,14 +139,7 @@ class StreamEndToEndTest {
         Thread.sleep(200);
       }
     }
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    AuditEntry ended = null;
-    while (ended == null && System.nanoTime() < deadline) {
-      ended = gw.entries().stream().skip(seqBefore).filter(e -> e.event().type().equals("access_ended"))
-          .findFirst().orElse(null);
-      Thread.sleep(100);
-    }
-    assertNotNull(ended, "closing the connection ends the access");
+    AuditEntry ended = gw.awaitEntry("access_ended", seqBefore);  // closing the connection ends the access
     long sent = ((Number) ended.event().details().get("frames")).longValue();
     long dropped = ((Number) ended.event().details().get("frames_dropped")).longValue();
     assertTrue(dropped > 0, "a consumer that does not read must lose frames, not queue them (sent " + sent + ")");

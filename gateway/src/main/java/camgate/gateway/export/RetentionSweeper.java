@@ -19,7 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -73,7 +72,7 @@ public final class RetentionSweeper {
         .compose(all -> each(all, m -> sweep(m, now, result))
             .compose(v -> vertx.executeBlocking(() -> store.orphans(all.stream().map(StoredMedia::id)
                 .collect(Collectors.toSet())), false)))
-        .compose(orphans -> each(orphans, this::orphanPurge, result))
+        .compose(orphans -> each(orphans, orphan -> orphanPurge(orphan, result)))
         .map(v -> {
           if (!result.purged().isEmpty() || !result.problems().isEmpty()) {
             LOG.info("retention sweep: purged {}, held {}, problems {}", result.purged(), result.held(),
@@ -91,10 +90,6 @@ public final class RetentionSweeper {
       chain = chain.compose(v -> step.apply(item));
     }
     return chain;
-  }
-
-  private static <T> Future<Void> each(List<T> items, BiFunction<T, Sweep, Future<Void>> step, Sweep result) {
-    return each(items, item -> step.apply(item, result));
   }
 
   private Future<Void> sweep(StoredMedia m, Instant now, Sweep result) {

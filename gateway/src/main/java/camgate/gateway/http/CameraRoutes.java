@@ -119,8 +119,7 @@ public final class CameraRoutes {
         cameraGate.unavailable(rc, feed, access);
         return;
       }
-      rc.response().putHeader("Content-Type", "image/jpeg").putHeader("Cache-Control", "no-store")
-          .putHeader("X-Camgate-Audit-Seq", Long.toString(access.auditSeq())).end(jpeg.get());
+      sendJpeg(rc, jpeg.get(), access);
     });
   }
 
@@ -142,9 +141,14 @@ public final class CameraRoutes {
                 : "camera " + id + " has no picture now: " + feed.status().detail()).encode());
         return;
       }
-      rc.response().putHeader("Content-Type", "image/jpeg").putHeader("Cache-Control", "no-store")
-          .putHeader("X-Camgate-Audit-Seq", Long.toString(access.auditSeq())).end(jpeg.get());
+      sendJpeg(rc, jpeg.get(), access);
     });
+  }
+
+  /** One redacted JPEG, never cached, naming the audit entry of the decision that let it out. */
+  private static void sendJpeg(RoutingContext rc, Buffer jpeg, Access access) {
+    rc.response().putHeader("Content-Type", "image/jpeg").putHeader("Cache-Control", "no-store")
+        .putHeader("X-Camgate-Audit-Seq", Long.toString(access.auditSeq())).end(jpeg);
   }
 
   /**

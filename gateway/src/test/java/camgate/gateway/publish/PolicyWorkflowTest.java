@@ -14,8 +14,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.io.InputStream;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,8 +58,6 @@ class PolicyWorkflowTest {
   static final JsonObject DATA_ONLY = new JsonObject();
 
   static TestGateway gw;
-  static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
   @BeforeAll
   static void start() throws Exception {
     JsonArray keys = new JsonArray()
@@ -108,10 +104,8 @@ class PolicyWorkflowTest {
   }
 
   static Answer post(String path, String key, JsonObject body) throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(gw.uri(path)).timeout(Duration.ofSeconds(120))
-        .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body.encode())).build(), HttpResponse.BodyHandlers.ofString());
-    return new Answer(r.statusCode(), new JsonObject(r.body()));
+    HttpResponse<byte[]> r = gw.post(path, key, body);
+    return new Answer(r.statusCode(), new JsonObject(new String(r.body(), java.nio.charset.StandardCharsets.UTF_8)));
   }
 
   /** Opens agent-042's cam-demo view for a purpose, reads only the headers, closes it. */

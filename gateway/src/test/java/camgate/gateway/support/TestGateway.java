@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /** A real gateway for tests: real OPA over the project's policies, a real H2 audit log in a temp folder. */
@@ -168,7 +169,8 @@ public final class TestGateway implements AutoCloseable {
   /** POST a JSON body with an API key (null: none), whole answer. */
   public HttpResponse<byte[]> post(String pathAndQuery, String key, JsonObject body)
       throws IOException, InterruptedException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(uri(pathAndQuery)).timeout(Duration.ofSeconds(90))
+    // A publication waits for OPA to activate the new bundle: allow for that on a loaded machine.
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri(pathAndQuery)).timeout(Duration.ofSeconds(120))
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.encode()));
     if (key != null) {
       b.header("Authorization", "Bearer " + key);
@@ -192,6 +194,22 @@ public final class TestGateway implements AutoCloseable {
   /** Every access decision in the audit log so far. */
   public List<AuditEntry> decisions() {
     return entries().stream().filter(e -> e.event().type().equals("access_decision")).toList();
+  }
+
+  /**
+   * The first audit entry of a type at or after index {@code from}, waiting up to 10 s: a stream's end is
+   * appended just after its connection closes.
+   */
+  public AuditEntry awaitEntry(String type, long from) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (System.nanoTime() < deadline) {
+      Optional<AuditEntry> found = entries().stream().skip(from).filter(e -> e.event().type().equals(type)).findFirst();
+      if (found.isPresent()) {
+        return found.get();
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no " + type + " entry in the audit log from index " + from);
   }
 
   public List<AuditEntry> entries() {
