@@ -217,7 +217,7 @@ public final class Gateway {
   private Future<Void> startCameras() {
     // Model loading and the first use of FFmpeg (native libraries) take seconds: off the event loop.
     return vertx.<Void>executeBlocking(() -> {
-      detectors = Detectors.load(config.modelsDirectory(), config.smallFaceLook());
+      detectors = Detectors.load(config.modelsDirectory(), config.smallFaceLook(), config.detectionDuty());
       RedactionSettings settings = RedactionSettings.defaults()
           .withStyle(config.redactionStyle())
           .withDetectionDeadline(config.detectionDeadline());

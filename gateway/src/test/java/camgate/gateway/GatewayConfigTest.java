@@ -1,11 +1,13 @@
 package camgate.gateway;
 
+import camgate.redaction.Detectors;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -29,6 +31,19 @@ class GatewayConfigTest {
     JsonObject wrong = new JsonObject().put("redaction", new JsonObject().put("small_faces", "no"));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GatewayConfig.fromJson(wrong, BASE));
     assertTrue(e.getMessage().contains("redaction.small_faces must be true or false"), e.getMessage());
+  }
+
+  @Test
+  void theDetectionDutyDefaultsToTheLibrarysAndMustBeAFractionAboveZero() {
+    assertEquals(Detectors.DEFAULT_DUTY, GatewayConfig.fromJson(new JsonObject(), BASE).detectionDuty());
+    JsonObject set = new JsonObject().put("redaction", new JsonObject().put("detection_duty", 0.25));
+    assertEquals(0.25, GatewayConfig.fromJson(set, BASE).detectionDuty());
+    for (Object wrong : List.of(0, 1.5, -0.1, "half")) {
+      JsonObject json = new JsonObject().put("redaction", new JsonObject().put("detection_duty", wrong));
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> GatewayConfig.fromJson(json, BASE), "detection_duty " + wrong);
+      assertTrue(e.getMessage().contains("redaction.detection_duty must be a number in (0, 1]"), e.getMessage());
+    }
   }
 
   @Test

@@ -23,6 +23,22 @@ final class Boxes {
   }
 
   /** Keeps the best-scoring box of each group overlapping by more than {@code maxIou}. */
+  /** Two boxes of one kind from overlapping regions that overlap this much are the same object. */
+  static final double SAME_OBJECT_IOU = 0.5;
+
+  /** The boxes with each object found twice (in overlapping regions) reported once, kind by kind. */
+  static List<Box> sameObjectsOnce(List<Box> boxes) {
+    List<Box> out = new ArrayList<>();
+    for (ObjectKind kind : ObjectKind.values()) {
+      out.addAll(nonMaximumSuppression(boxes.stream().filter(b -> b.kind() == kind).toList(), SAME_OBJECT_IOU));
+    }
+    return out;
+  }
+
+  static long area(List<Box> boxes) {
+    return boxes.stream().mapToLong(Box::area).sum();
+  }
+
   static List<Box> nonMaximumSuppression(List<Box> boxes, double maxIou) {
     List<Box> sorted = new ArrayList<>(boxes);
     sorted.sort(Comparator.comparingDouble(Box::score).reversed());
@@ -84,10 +100,13 @@ final class Boxes {
     return new Box(a.kind(), x0, y0, x1 - x0, y1 - y0, a.score());
   }
 
-  /** Grows a box by {@code margin} of its width and height on every side, clipped to the frame. */
-  static Box grow(Box b, double margin, int frameW, int frameH) {
-    int dx = (int) Math.ceil(b.w() * margin);
-    int dy = (int) Math.ceil(b.h() * margin);
+  /**
+   * Grows a box by {@code margin} of its width and height on every side, but by at least {@code minPixels}, clipped
+   * to the frame.
+   */
+  static Box grow(Box b, double margin, double minPixels, int frameW, int frameH) {
+    int dx = (int) Math.ceil(Math.max(b.w() * margin, minPixels));
+    int dy = (int) Math.ceil(Math.max(b.h() * margin, minPixels));
     return clip(new Box(b.kind(), b.x() - dx, b.y() - dy, b.w() + 2 * dx, b.h() + 2 * dy, b.score()), frameW, frameH);
   }
 

@@ -1,5 +1,6 @@
 package camgate.redaction;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -13,8 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One detection pass of a camera, queued or running on the shared detection threads: the index of the frame it
- * runs on, that frame's thumbnail (what the camera looked like when the detectors looked), the regions it looks at
- * (null: the whole frame), and the result to come.
+ * runs on, that frame's thumbnail (what the camera looked like when the detectors looked), what it looks at (null:
+ * the whole frame), and the result to come.
  */
 final class DetectionPass implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DetectionPass.class);
@@ -24,30 +25,51 @@ final class DetectionPass implements AutoCloseable {
 
   private final long frame;
   private final Thumbnail thumbnail;
-  private final List<Box> regions;
+  private final Detectors.Looks looks;
   private final Mat input;
   private final AtomicInteger state = new AtomicInteger(QUEUED);
   private final CountDownLatch finished = new CountDownLatch(1);
   private final Future<List<Box>> result;
+  /** Pixels of the frame the pass looks at fully, and glances at. */
+  private final long thoroughPixels;
+  private final long glancePixels;
+  /** How long the detectors ran on each, once they have. */
+  private volatile long thoroughNanos;
+  private volatile long glanceNanos;
 
   /**
    * Queues the pass on {@code input}, which it owns and closes.
    *
    * @throws java.util.concurrent.RejectedExecutionException if the detectors are closed
    */
-  DetectionPass(long frame, Thumbnail thumbnail, List<Box> regions, Detectors detectors, Mat input) {
+  DetectionPass(long frame, Thumbnail thumbnail, Detectors.Looks looks, Detectors detectors, Mat input) {
     this.frame = frame;
     this.thumbnail = thumbnail;
-    this.regions = regions == null ? null : List.copyOf(regions);
+    this.looks = looks;
     this.input = input;
+    this.thoroughPixels = looks == null ? (long) input.cols() * input.rows() : Boxes.area(looks.thorough());
+    this.glancePixels = looks == null ? 0 : Boxes.area(looks.glances());
     try {
       this.result = detectors.submit(() -> {
         if (!state.compareAndSet(QUEUED, RUNNING)) {
           return List.of(); // abandoned before it started
         }
         try (input) {
-          return detectors.detect(input, this.regions);
+          long t0 = System.nanoTime();
+          if (looks == null) {
+            List<Box> found = detectors.detect(input, null);
+            thoroughNanos = System.nanoTime() - t0;
+            return found;
+          }
+          List<Box> found = new ArrayList<>(detectors.detect(input, new Detectors.Looks(looks.thorough(), List.of())));
+          long t1 = System.nanoTime();
+          found.addAll(detectors.detect(input, new Detectors.Looks(List.of(), looks.glances())));
+          thoroughNanos = t1 - t0;
+          glanceNanos = System.nanoTime() - t1;
+          return Boxes.sameObjectsOnce(found);
         } finally {
+          LOG.debug("pass on frame {}: {} ms for {} px looked at, {} ms for {} px glanced at", frame,
+              thoroughNanos / 1_000_000, thoroughPixels, glanceNanos / 1_000_000, glancePixels);
           finished.countDown();
         }
       });
@@ -66,9 +88,26 @@ final class DetectionPass implements AutoCloseable {
     return thumbnail;
   }
 
-  /** The regions looked at, or null for the whole frame. */
-  List<Box> regions() {
-    return regions;
+  /** What the pass looks at, or null for the whole frame. */
+  Detectors.Looks looks() {
+    return looks;
+  }
+
+  long thoroughPixels() {
+    return thoroughPixels;
+  }
+
+  long glancePixels() {
+    return glancePixels;
+  }
+
+  /** How long the full looks took; meaningful once the pass completed. */
+  long thoroughNanos() {
+    return thoroughNanos;
+  }
+
+  long glanceNanos() {
+    return glanceNanos;
   }
 
   boolean isDone() {

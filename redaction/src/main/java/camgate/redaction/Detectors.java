@@ -9,7 +9,9 @@ import java.util.Set;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,14 +29,26 @@ public final class Detectors implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Detectors.class);
   private static final AtomicInteger POOLS = new AtomicInteger();
 
+  /**
+   * The share of its time each detection thread works at most, for the gateway (the library's own
+   * {@link #load(Path)} does not rest): with a thread per core, detection takes at most 30 % of the machine. Chosen
+   * with {@code ./camgate bench pipeline --streams 2 --pace 25} so that two 720p cameras on two cores cost less than
+   * 3 times what decoding and encoding them costs.
+   */
+  public static final double DEFAULT_DUTY = 0.3;
+
   private final List<ObjectDetector> detectors;
   private final ExecutorService threads;
 
-  private Detectors(List<ObjectDetector> detectors) {
+  private Detectors(List<ObjectDetector> detectors, double duty) {
+    if (!(duty > 0 && duty <= 1)) {
+      throw new IllegalArgumentException("the detection duty must be a fraction in (0, 1], got " + duty);
+    }
     this.detectors = List.copyOf(detectors);
     int pool = POOLS.incrementAndGet();
     AtomicInteger n = new AtomicInteger();
-    this.threads = Executors.newFixedThreadPool(detectionThreads(), r -> {
+    int size = detectionThreads();
+    this.threads = new DutyCycledPool(size, duty, r -> {
       Thread t = new Thread(r, "redaction-detect-" + pool + "-" + n.incrementAndGet());
       t.setDaemon(true);
       return t;
@@ -42,12 +56,53 @@ public final class Detectors implements AutoCloseable {
   }
 
   /**
-   * Detection passes that run at once: {@code camgate.detect.threads}, else one per two cores. Each pass already
-   * runs its networks on several cores; a second concurrent pass pays off only where cores are left over after
-   * decoding and encoding the streams.
+   * Detection threads that rest after each pass in proportion to what it cost, so that they work at most
+   * {@code duty} of the time: detection is what costs most, and without a bound it takes every cycle the streams
+   * leave, however many cameras there are. A pass's result is delivered before the rest (the future completes inside
+   * the task); only the next pass on that thread waits. The rest is capped at {@value #MAX_REST_MS} ms: after a
+   * camera's first pass (the whole frame, seconds long) a rest in proportion held the next passes of the cameras
+   * already running until their masks went stale. Cameras get passes less often than the detectors could run them,
+   * and tracking and the motion guard cover the frames in between.
+   */
+  private static final class DutyCycledPool extends ThreadPoolExecutor {
+    private static final long MAX_REST_MS = 500;
+
+    private final double duty;
+    private final ThreadLocal<Long> started = new ThreadLocal<>();
+
+    DutyCycledPool(int threads, double duty, ThreadFactory factory) {
+      super(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), factory);
+      this.duty = duty;
+    }
+
+    @Override
+    protected void beforeExecute(Thread t, Runnable r) {
+      started.set(System.nanoTime());
+    }
+
+    @Override
+    protected void afterExecute(Runnable r, Throwable t) {
+      if (duty >= 1) {
+        return;
+      }
+      long worked = System.nanoTime() - started.get();
+      long rest = Math.min(TimeUnit.MILLISECONDS.toNanos(MAX_REST_MS), (long) (worked * (1 - duty) / duty));
+      try {
+        TimeUnit.NANOSECONDS.sleep(rest);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // shutdownNow: the worker sees the flag and stops
+      }
+    }
+  }
+
+  /**
+   * Detection passes that run at once: {@code camgate.detect.threads}, else one per core. The duty cycle, not the
+   * number of threads, bounds what detection costs; a thread per core lets one camera's passes go on while another
+   * camera's first pass (the whole frame, seconds long) runs: with a single thread the first camera's masks went
+   * more than 100 frames stale while the second camera started ({@code ./camgate bench pipeline --streams 2}).
    */
   static int detectionThreads() {
-    return Math.max(1, Integer.getInteger("camgate.detect.threads", Runtime.getRuntime().availableProcessors() / 2));
+    return Math.max(1, Integer.getInteger("camgate.detect.threads", Runtime.getRuntime().availableProcessors()));
   }
 
   /**
@@ -72,21 +127,23 @@ public final class Detectors implements AutoCloseable {
    * @throws IOException as {@link #load(Path)}
    */
   public static Detectors load(Path modelsDir, Set<ObjectKind> kinds) throws IOException {
-    return load(modelsDir, kinds, true);
+    return load(modelsDir, kinds, true, 1);
   }
 
   /**
-   * Loads both detectors, with or without the finer look for small faces: without it a whole-frame pass costs about
-   * a fifth, and faces under 20 px are found about 0.75 of the time instead of 0.9 (the gateway's
-   * {@code redaction.small_faces}). BLOCKING.
+   * Loads both detectors, with or without the finer look for small faces (the gateway's
+   * {@code redaction.small_faces}), on detection threads that work at most {@code duty} of the time (the gateway's
+   * {@code redaction.detection_duty}; 1: no rest, which is what {@link #load(Path)} does). BLOCKING.
    *
    * @throws IOException as {@link #load(Path)}
+   * @throws IllegalArgumentException if {@code duty} is not in (0, 1]
    */
-  public static Detectors load(Path modelsDir, boolean smallFaceLook) throws IOException {
-    return load(modelsDir, EnumSet.allOf(ObjectKind.class), smallFaceLook);
+  public static Detectors load(Path modelsDir, boolean smallFaceLook, double duty) throws IOException {
+    return load(modelsDir, EnumSet.allOf(ObjectKind.class), smallFaceLook, duty);
   }
 
-  private static Detectors load(Path modelsDir, Set<ObjectKind> kinds, boolean smallFaceLook) throws IOException {
+  private static Detectors load(Path modelsDir, Set<ObjectKind> kinds, boolean smallFaceLook, double duty)
+      throws IOException {
     Objects.requireNonNull(modelsDir, "modelsDir");
     List<ObjectDetector> loaded = new ArrayList<>();
     try {
@@ -101,7 +158,7 @@ public final class Detectors implements AutoCloseable {
         loaded.add(new PlateTextDetector(text, Float.parseFloat(System.getProperty("camgate.plate.threshold", "0.5")),
             Integer.getInteger("camgate.plate.maxSide", 1280)));
       }
-      return new Detectors(loaded);
+      return new Detectors(loaded, duty);
     } catch (IOException | RuntimeException e) {
       loaded.forEach(ObjectDetector::close);
       throw e;
@@ -121,7 +178,7 @@ public final class Detectors implements AutoCloseable {
 
   /** Wraps given detectors (tests inject ones that throw or stall); closing this closes them. */
   public static Detectors of(ObjectDetector... detectors) {
-    return new Detectors(List.of(detectors));
+    return new Detectors(List.of(detectors), 1);
   }
 
   /** The models in use, in detector order. */
@@ -129,23 +186,52 @@ public final class Detectors implements AutoCloseable {
     return detectors.stream().map(ObjectDetector::model).toList();
   }
 
+  /** The largest {@link ObjectDetector#localisationError} of the detectors of {@code kind} at this frame size. */
+  double localisationError(ObjectKind kind, int frameWidth, int frameHeight) {
+    return detectors.stream().filter(d -> d.kind() == kind)
+        .mapToDouble(d -> d.localisationError(frameWidth, frameHeight)).max().orElse(0);
+  }
+
   List<ObjectDetector> all() {
     return detectors;
   }
 
-  /** Runs every detector on {@code regions} of {@code frame} (null: the whole frame). BLOCKING. */
-  List<Box> detect(Mat frame, List<Box> regions) {
+  /**
+   * Runs every detector on {@code frame}: the whole frame when {@code looks} is null, else a full look at each of
+   * its {@code thorough} regions and a {@link ObjectDetector#glance} at each of its {@code glances}. An object in the
+   * overlap of two regions is found twice; it is reported once. BLOCKING.
+   */
+  List<Box> detect(Mat frame, Looks looks) {
     List<Box> all = new ArrayList<>();
     for (ObjectDetector d : detectors) {
-      if (regions == null) {
+      if (looks == null) {
         all.addAll(d.detect(frame));
         continue;
       }
-      for (Box region : regions) {
-        all.addAll(d.detect(frame, region));
+      List<Box> found = new ArrayList<>();
+      for (Box region : looks.thorough()) {
+        found.addAll(d.detect(frame, region));
       }
+      for (Box region : looks.glances()) {
+        found.addAll(d.glance(frame, region));
+      }
+      all.addAll(Boxes.nonMaximumSuppression(found, Boxes.SAME_OBJECT_IOU));
     }
     return all;
+  }
+
+  /** What a pass looks at: regions to look at fully and regions to glance at. */
+  record Looks(List<Box> thorough, List<Box> glances) {
+    Looks {
+      thorough = List.copyOf(thorough);
+      glances = List.copyOf(glances);
+    }
+
+    List<Box> all() {
+      List<Box> all = new ArrayList<>(thorough);
+      all.addAll(glances);
+      return all;
+    }
   }
 
   /**

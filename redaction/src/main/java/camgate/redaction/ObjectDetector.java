@@ -31,6 +31,24 @@ public interface ObjectDetector extends AutoCloseable {
     }
   }
 
+  /**
+   * A quicker look at {@code region}, for following what moves and vetting what changed: a detector with a costly
+   * finer look (for the smallest objects) leaves it out here. By default the same as {@link #detect(Mat, Box)}.
+   * BLOCKING.
+   */
+  default List<Box> glance(Mat bgr, Box region) {
+    return detect(bgr, region);
+  }
+
+  /**
+   * How many pixels of a {@code frameWidth}x{@code frameHeight} frame a box of this detector may be off by: the
+   * pipeline grows every box by at least this much on each side, whatever its margin. 0 unless the detector knows
+   * better.
+   */
+  default double localisationError(int frameWidth, int frameHeight) {
+    return 0;
+  }
+
   @Override
   default void close() {}
 }

@@ -13,9 +13,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The redaction of one camera: static privacy masks, then faces and plates from detection passes that run in the
  * background on the shared detection threads, carried to the frames in between by tracking, plus every region that
- * changed since the detectors last looked at it (the motion guard). Every {@code fullPassEvery}-th pass looks at the
- * whole frame; the others only at the changed regions and the tracked objects, which costs a fraction. A frame never waits for detection while the
- * latest completed pass is at most {@code maxStaleFrames} behind it. Fails closed: during warm-up, after a detector
+ * changed since the detectors last looked at it (the motion guard). The first pass looks at the whole frame; each
+ * later one at what fits in {@code passBudget}: the tracked objects, a glance at what changed, and a few tiles of a
+ * sweep over the frame with the full look. A frame never waits for detection while the latest completed pass is at
+ * most {@code maxStaleFrames} behind it. Fails closed: during warm-up, after a detector
  * error, or when the latest pass is staler than that and the running one does not finish within
  * {@code detectionDeadline}, the whole frame is masked.
  *
@@ -26,8 +27,13 @@ public final class RedactionPipeline implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RedactionPipeline.class);
   /** Pixels of picture around a region a pass looks at: the networks need context to find an object at its edge. */
   private static final int REGION_CONTEXT = 32;
-  /** Above this fraction of the frame, regions cost about what the whole frame costs: look at the whole frame. */
-  private static final double MAX_REGION_FRACTION = 0.8;
+  /**
+   * A tracked object this small (longest side, pixels) gets a full look: a glance may not find it again (a glance
+   * finds faces from about 20 px: {@code ./camgate eval} without the finer look).
+   */
+  private static final int SMALL_OBJECT = 20;
+  /** The share of each pass's budget that goes to the sweep. */
+  private static final double SWEEP_SHARE = 0.25;
 
   private final Detectors detectors;
   private final RedactionSettings settings;
@@ -45,7 +51,11 @@ public final class RedactionPipeline implements AutoCloseable {
    * regions of later passes pasted in. A part that differs from it has changed since any detector looked at it.
    */
   private Thumbnail reference;
-  private int passesSinceFull;
+  /** Where the next pass picks up the sweep over the frame. */
+  private Sweep sweep;
+  /** Detection time set aside for the sweep and not spent yet: a tile costs more than a pass's share. */
+  private double sweepCredit;
+  private final PassCost cost = new PassCost();
   /** Why the latest pass failed; null once a pass succeeded. */
   private String detectorFailure;
 
@@ -53,6 +63,13 @@ public final class RedactionPipeline implements AutoCloseable {
   private final AtomicLong failSafeFrames = new AtomicLong();
   private final AtomicLong detectorErrors = new AtomicLong();
   private final AtomicLong lateFrames = new AtomicLong();
+
+  static {
+    // OpenCV's own thread pool splits each resize and blur across the cores, which the streams' threads and the
+    // detection threads keep busy already: the hand-overs then cost more than they save (a 720p thumbnail took
+    // 3.6 ms with it, 1.9 ms without). Each stream's thread does its own frame's work instead.
+    org.bytedeco.opencv.global.opencv_core.setNumThreads(1);
+  }
 
   private RedactionPipeline(Detectors detectors, RedactionSettings settings) {
     this.detectors = detectors;
@@ -107,7 +124,8 @@ public final class RedactionPipeline implements AutoCloseable {
     List<Box> motion = new ArrayList<>();
     if (failSafeReason == null) {
       for (Box tracked : tracker.boxesAt(frame)) {
-        Box b = Boxes.grow(tracked, settings.margin(), work.cols(), work.rows());
+        Box b = Boxes.grow(tracked, settings.margin(),
+            detectors.localisationError(tracked.kind(), work.cols(), work.rows()), work.cols(), work.rows());
         if (b.w() > 0 && b.h() > 0) {
           (b.kind() == ObjectKind.FACE ? faces : plates).add(b);
         }
@@ -148,6 +166,9 @@ public final class RedactionPipeline implements AutoCloseable {
     if (detectorFailure != null) {
       return "the last detection pass failed: " + detectorFailure;
     }
+    if (vettedFrame >= 0 && frame - vettedFrame <= settings.maxStaleFrames()) {
+      return null;
+    }
     String deadline = " within the " + settings.detectionDeadline().toMillis() + " ms deadline";
     if (vettedFrame < 0) {
       return late ? "warming up: the first detection pass did not finish" + deadline
@@ -167,10 +188,9 @@ public final class RedactionPipeline implements AutoCloseable {
       return;
     }
     lastSubmittedFrame = frame;
-    List<Box> regions = regionsToLookAt(frame, thumbnail, work.cols(), work.rows());
+    Detectors.Looks looks = looksFor(frame, thumbnail, work.cols(), work.rows());
     try {
-      pending = new DetectionPass(frame, thumbnail.copy(), regions, detectors, work.clone());
-      passesSinceFull = regions == null ? 0 : passesSinceFull + 1;
+      pending = new DetectionPass(frame, thumbnail.copy(), looks, detectors, work.clone());
     } catch (RuntimeException e) {
       detectorErrors.incrementAndGet();
       detectorFailure = "the detection threads rejected the frame: " + e;
@@ -178,21 +198,59 @@ public final class RedactionPipeline implements AutoCloseable {
   }
 
   /**
-   * The regions the next pass needs to look at, or null for the whole frame: what changed since the detectors last
-   * looked there and every tracked object (to follow it, or to let it expire), with context around them. The whole
-   * frame every {@code fullPassEvery} passes (a miss gets retried, slow changes below the threshold get seen), after
-   * a failure, and when the regions would cover most of the frame anyway.
+   * What the next pass looks at, or null for the whole frame: the first pass, after a failure, after a change of
+   * frame size. Otherwise as much as the detectors get through in about {@code passBudget}, judged from what earlier
+   * passes cost a pixel, in this order:
+   *
+   * <ol>
+   *   <li>every tracked object, to follow it or let it expire, always, even over the budget: a glance for most, a
+   *       full look for the small ones (only the full look finds them);
+   *   <li>the next tiles of the sweep, with a full look, a quarter of the budget on average (saved up over passes
+   *       until it buys a tile): a miss gets retried, a change too slow for the motion guard gets seen;
+   *   <li>a glance at what changed since the detectors last looked there. A change that does not fit is cut: the
+   *       rest still differs from what the detectors saw, so the motion guard keeps masking it until a later pass;
+   *   <li>with what is left, more of the sweep.
+   * </ol>
    */
-  private List<Box> regionsToLookAt(long frame, Thumbnail thumbnail, int width, int height) {
-    if (reference == null || detectorFailure != null || !thumbnail.sameFrameSize(reference)
-        || passesSinceFull + 1 >= settings.fullPassEvery()) {
+  private Detectors.Looks looksFor(long frame, Thumbnail thumbnail, int width, int height) {
+    if (reference == null || detectorFailure != null || !thumbnail.sameFrameSize(reference)) {
       return null;
     }
-    List<Box> looked = new ArrayList<>(thumbnail.changesSince(reference, List.of()));
-    looked.addAll(tracker.boxesAt(frame));
-    List<Box> regions = Boxes.merged(looked, REGION_CONTEXT, width, height);
-    long area = regions.stream().mapToLong(Box::area).sum();
-    return area > MAX_REGION_FRACTION * width * height ? null : regions;
+    if (sweep == null || !sweep.covers(width, height)) {
+      sweep = new Sweep(width, height);
+    }
+    List<Box> thorough = new ArrayList<>(Boxes.merged(tracker.boxesAt(frame, SMALL_OBJECT, true), REGION_CONTEXT,
+        width, height));
+    List<Box> glances = new ArrayList<>(Boxes.merged(tracker.boxesAt(frame, SMALL_OBJECT, false), REGION_CONTEXT,
+        width, height));
+    double budget = settings.passBudget().toNanos() - cost.of(Boxes.area(thorough), Boxes.area(glances));
+    sweepCredit += SWEEP_SHARE * settings.passBudget().toNanos();
+    if (sweepCredit >= cost.of(Sweep.TILE * Sweep.TILE, 0)) {
+      List<Box> tiles = sweep.next((long) (sweepCredit / cost.thoroughNanosPerPixel()));
+      thorough.addAll(tiles);
+      double spent = cost.of(Boxes.area(tiles), 0);
+      sweepCredit -= spent;
+      budget -= spent;
+    } else {
+      budget -= SWEEP_SHARE * settings.passBudget().toNanos();
+    }
+    List<Box> looked = new ArrayList<>(thorough);
+    looked.addAll(glances);
+    for (Box change : Boxes.merged(thumbnail.changesSince(reference, looked), REGION_CONTEXT, width, height)) {
+      long fits = (long) (budget / cost.glanceNanosPerPixel());
+      if (fits < change.w() * 8L) {
+        break;
+      }
+      Box part = change.area() <= fits ? change
+          : new Box(change.kind(), change.x(), change.y(), change.w(), (int) (fits / change.w()), change.score());
+      glances.add(part);
+      budget -= cost.of(0, part.area());
+    }
+    long more = (long) (budget / cost.thoroughNanosPerPixel());
+    if (more >= (long) Sweep.TILE * Sweep.TILE) {
+      thorough.addAll(sweep.next(more));
+    }
+    return new Detectors.Looks(thorough, glances);
   }
 
   /**
@@ -208,16 +266,17 @@ public final class RedactionPipeline implements AutoCloseable {
       List<Box> found = pass.await(nanos);
       pending = null;
       tracker.update(found, pass.frame());
-      if (pass.regions() == null || reference == null || !pass.thumbnail().sameFrameSize(reference)) {
+      if (pass.looks() == null || reference == null || !pass.thumbnail().sameFrameSize(reference)) {
         if (reference != null) {
           reference.close();
         }
         reference = pass.thumbnail();
       } else {
-        reference.paste(pass.thumbnail(), pass.regions());
+        reference.paste(pass.thumbnail(), pass.looks().all());
         pass.thumbnail().close();
       }
       vettedFrame = pass.frame();
+      cost.learn(pass);
       detectorFailure = null;
       return true;
     } catch (TimeoutException e) {

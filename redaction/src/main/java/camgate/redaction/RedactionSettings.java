@@ -15,11 +15,16 @@ import java.util.Objects;
  *       frame is masked (the fail-safe);
  *   <li>{@code maxStaleFrames}: how many frames the latest completed detection pass may lag behind the frame served
  *       with its tracked masks; 0 makes every frame wait for a pass on itself (the evaluation does this);
- *   <li>{@code fullPassEvery}: every n-th pass looks at the whole frame; the passes between look only at what
- *       changed since the latest pass and at the tracked objects (nothing else can hold a new face or plate);
+ *   <li>{@code passBudget}: about how long a pass after the first may take: it looks at as much as the detectors
+ *       get through in that time, judged from what earlier passes cost a pixel. The tracked objects always; then
+ *       the next rows of a sweep over the frame (a miss gets retried, a change too slow for the motion guard gets
+ *       seen) and what changed since the detectors last looked there (nothing else can hold a new face or plate).
+ *       What does not fit waits for the next pass, masked by the motion guard meanwhile. Short passes keep every
+ *       camera's masks fresh; a whole-frame pass would hold the detection threads for seconds;
  *   <li>{@code motionGuard}: also mask what changed since the frame the latest pass ran on and lies in no tracked
  *       box, so an object that appears between passes is covered before any detector has seen it;
- *   <li>{@code margin}: each box grows by this fraction of its size on every side;
+ *   <li>{@code margin}: each box grows by this fraction of its size on every side, and at least by what its
+ *       detector says a box may be off by ({@link ObjectDetector#localisationError});
  *   <li>{@code holdFrames}: a mask stays on until a pass made this many frames after its object was last detected
  *       still does not find it.
  * </ul>
@@ -27,7 +32,7 @@ import java.util.Objects;
  * @throws IllegalArgumentException if a value is out of range (the message says which)
  */
 public record RedactionSettings(RedactionStyle style, List<PrivacyMask> masks, Duration detectionDeadline,
-    int maxStaleFrames, int fullPassEvery, boolean motionGuard, double margin, int holdFrames) {
+    int maxStaleFrames, Duration passBudget, boolean motionGuard, double margin, int holdFrames) {
 
   public RedactionSettings {
     Objects.requireNonNull(style, "style");
@@ -40,9 +45,9 @@ public record RedactionSettings(RedactionStyle style, List<PrivacyMask> masks, D
       throw new IllegalArgumentException("maxStaleFrames must be >= 0 (0 = detect on every frame), got "
           + maxStaleFrames);
     }
-    if (fullPassEvery < 1) {
-      throw new IllegalArgumentException("fullPassEvery must be >= 1 (1 = every pass looks at the whole frame), got "
-          + fullPassEvery);
+    Objects.requireNonNull(passBudget, "passBudget");
+    if (passBudget.isNegative() || passBudget.isZero()) {
+      throw new IllegalArgumentException("passBudget must be positive, got " + passBudget);
     }
     if (!(margin >= 0 && margin <= 1)) {
       throw new IllegalArgumentException("margin must be a fraction between 0 and 1, got " + margin);
@@ -53,56 +58,59 @@ public record RedactionSettings(RedactionStyle style, List<PrivacyMask> masks, D
   }
 
   /**
-   * Pixelate, no masks, 80 ms deadline, tracked masks up to 100 frames behind detection, a whole-frame pass every
-   * 8th pass, motion guard on, 15 % margin, hold 50 frames. Chosen for two 720p cameras on two cores: a whole-frame
-   * pass of both detectors takes about 1.2 s on one core and a camera waits behind the other camera's passes too;
-   * with a bound of 50 frames, 25-30 % of the frames of two 25 fps streams were masked whole after warm-up, with 100
-   * under 0.5 % ({@code ./camgate bench pipeline --streams 2 --pace 25}). The motion guard covers whatever changed
-   * in the meantime. The deadline bounds what a frame adds to the latency (the first frames of a camera are masked
-   * whole until its first pass completes); a single-image caller that wants its frame detected, not masked, sets a
-   * long one.
+   * Pixelate, no masks, 80 ms deadline, tracked masks up to 100 frames behind detection, passes of about 200 ms,
+   * motion guard on, 12 % margin, hold 50 frames. Chosen for two 720p cameras on two cores: a whole-frame pass of
+   * both detectors with the finer look for small faces takes 4-6 s on a loaded core, so only a camera's first pass
+   * looks at the whole frame; with 200 ms passes and detection threads working 30 % of the time, no frame of two
+   * 25 fps streams was masked whole after warm-up and the masks were at most 80 frames behind
+   * ({@code ./camgate bench pipeline --streams 2 --pace 25}). The motion guard covers whatever changed in the
+   * meantime. The margin is chosen with {@code ./camgate eval}: with the detector's localisation floor, 12 % redacts
+   * more labelled faces than 15 % did, for less area. The deadline bounds what a frame adds to the latency (the
+   * first frames of a camera are masked whole until its first pass completes); a single-image caller that wants its
+   * frame detected, not masked, sets a long one.
    */
   public static RedactionSettings defaults() {
-    return new RedactionSettings(RedactionStyle.PIXELATE, List.of(), Duration.ofMillis(80), 100, 8, true, 0.15, 50);
+    return new RedactionSettings(RedactionStyle.PIXELATE, List.of(), Duration.ofMillis(80), 100, Duration.ofMillis(200),
+        true, 0.12, 50);
   }
 
   public RedactionSettings withStyle(RedactionStyle style) {
-    return new RedactionSettings(style, masks, detectionDeadline, maxStaleFrames, fullPassEvery, motionGuard, margin,
+    return new RedactionSettings(style, masks, detectionDeadline, maxStaleFrames, passBudget, motionGuard, margin,
         holdFrames);
   }
 
   public RedactionSettings withMasks(List<PrivacyMask> masks) {
-    return new RedactionSettings(style, masks, detectionDeadline, maxStaleFrames, fullPassEvery, motionGuard, margin,
+    return new RedactionSettings(style, masks, detectionDeadline, maxStaleFrames, passBudget, motionGuard, margin,
         holdFrames);
   }
 
   public RedactionSettings withDetectionDeadline(Duration detectionDeadline) {
-    return new RedactionSettings(style, masks, detectionDeadline, maxStaleFrames, fullPassEvery, motionGuard, margin,
+    return new RedactionSettings(style, masks, detectionDeadline, maxStaleFrames, passBudget, motionGuard, margin,
         holdFrames);
   }
 
   public RedactionSettings withMaxStaleFrames(int maxStaleFrames) {
-    return new RedactionSettings(style, masks, detectionDeadline, maxStaleFrames, fullPassEvery, motionGuard, margin,
+    return new RedactionSettings(style, masks, detectionDeadline, maxStaleFrames, passBudget, motionGuard, margin,
         holdFrames);
   }
 
-  public RedactionSettings withFullPassEvery(int fullPassEvery) {
-    return new RedactionSettings(style, masks, detectionDeadline, maxStaleFrames, fullPassEvery, motionGuard, margin,
+  public RedactionSettings withPassBudget(Duration passBudget) {
+    return new RedactionSettings(style, masks, detectionDeadline, maxStaleFrames, passBudget, motionGuard, margin,
         holdFrames);
   }
 
   public RedactionSettings withMotionGuard(boolean motionGuard) {
-    return new RedactionSettings(style, masks, detectionDeadline, maxStaleFrames, fullPassEvery, motionGuard, margin,
+    return new RedactionSettings(style, masks, detectionDeadline, maxStaleFrames, passBudget, motionGuard, margin,
         holdFrames);
   }
 
   public RedactionSettings withMargin(double margin) {
-    return new RedactionSettings(style, masks, detectionDeadline, maxStaleFrames, fullPassEvery, motionGuard, margin,
+    return new RedactionSettings(style, masks, detectionDeadline, maxStaleFrames, passBudget, motionGuard, margin,
         holdFrames);
   }
 
   public RedactionSettings withHoldFrames(int holdFrames) {
-    return new RedactionSettings(style, masks, detectionDeadline, maxStaleFrames, fullPassEvery, motionGuard, margin,
+    return new RedactionSettings(style, masks, detectionDeadline, maxStaleFrames, passBudget, motionGuard, margin,
         holdFrames);
   }
 }

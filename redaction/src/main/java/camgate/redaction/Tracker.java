@@ -126,8 +126,19 @@ final class Tracker {
    * it was detected on an earlier frame, the box predicted for this one (both, since the prediction may be wrong).
    */
   List<Box> boxesAt(long frame) {
+    return boxesAt(frame, Integer.MAX_VALUE, true);
+  }
+
+  /**
+   * As {@link #boxesAt(long)}, only for the objects whose last detected box had a longest side of at most
+   * {@code side} pixels ({@code small}), or of more ({@code !small}).
+   */
+  List<Box> boxesAt(long frame, int side, boolean small) {
     List<Box> out = new ArrayList<>();
     for (Track t : tracks) {
+      if ((Math.max(t.w, t.h) <= side) != small) {
+        continue;
+      }
       Box last = t.lastBox();
       if (frame <= t.lastSeen) {
         out.add(last);

@@ -301,62 +301,95 @@ class RedactionPipelineTest {
     }
   }
 
-  /** Finds one fixed face wherever it is looked for, and records where it was asked to look (null: whole frame). */
+  /**
+   * Finds fixed faces wherever it is looked for, records where it was asked to look fully (null: the whole frame) and
+   * where it glanced, and takes {@code nanosPerPixel} per pixel looked at, as a real detector takes time in
+   * proportion to the area.
+   */
   static final class RegionRecorder extends FakeFaceDetector {
-    final Box face;
+    final List<Box> faces;
+    final long nanosPerPixel;
     final List<Box> looked = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    final List<Box> glanced = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
 
-    RegionRecorder(Box face) {
-      this.face = face;
+    RegionRecorder(long nanosPerPixel, Box... faces) {
+      this.faces = List.of(faces);
+      this.nanosPerPixel = nanosPerPixel;
     }
 
     @Override
     public List<Box> detect(Mat bgr) {
       looked.add(null);
-      return List.of(face);
+      take((long) bgr.cols() * bgr.rows());
+      return faces;
     }
 
     @Override
     public List<Box> detect(Mat bgr, Box region) {
       looked.add(region);
-      return Boxes.intersection(face, region) == face.area() ? List.of(face) : List.of();
+      return found(region);
+    }
+
+    @Override
+    public List<Box> glance(Mat bgr, Box region) {
+      glanced.add(region);
+      return found(region);
+    }
+
+    private List<Box> found(Box region) {
+      take(region.area());
+      return faces.stream().filter(f -> Boxes.intersection(f, region) == f.area()).toList();
+    }
+
+    private void take(long pixels) {
+      long nanos = pixels * nanosPerPixel;
+      sleepQuietly(nanos / 1_000_000);
     }
   }
 
   @Test
-  void passesBetweenWholeFramePassesLookOnlyAtWhatChangedAndAtTrackedObjects() {
+  void passesAfterTheFirstFollowTrackedObjectsGlanceAtChangesAndSweepTheFrameWithinTheirBudget() {
     Box face = new Box(ObjectKind.FACE, 40, 40, 30, 30, 0.9f);
+    Box small = new Box(ObjectKind.FACE, 500, 300, 16, 16, 0.5f);
     Box object = new Box(ObjectKind.FACE, 220, 160, 30, 30, 1f);
-    RegionRecorder detector = new RegionRecorder(face);
+    // 1 us a pixel: the whole 640x480 frame takes 307 ms, a pass's budget of 40 ms buys 40,000 pixels.
+    RegionRecorder detector = new RegionRecorder(1_000, face, small);
     // maxStaleFrames 0: each frame waits for the pass on itself, so the passes line up with the frames.
-    RedactionSettings settings = settings().withStyle(RedactionStyle.FILL).withMargin(0)
-        .withMaxStaleFrames(0).withFullPassEvery(3);
-    try (Mat empty = noise(320, 240); Mat withObject = empty.clone();
+    RedactionSettings settings = settings().withStyle(RedactionStyle.FILL).withMargin(0).withMaxStaleFrames(0)
+        .withPassBudget(Duration.ofMillis(40)).withDetectionDeadline(Duration.ofSeconds(5));
+    try (Mat empty = noise(640, 480); Mat withObject = empty.clone();
         RedactionPipeline pipeline = RedactionPipeline.create(Detectors.of(detector), settings)) {
       try (Mat o = new Mat(withObject, new org.bytedeco.opencv.opencv_core.Rect(220, 160, 30, 30))) {
         o.put(new Scalar(20, 40, 60, 0));
       }
-      List<List<Box>> passes = new java.util.ArrayList<>();
-      for (Mat frame : List.of(empty, withObject, withObject, withObject)) {
-        try (ProcessedFrame out = pipeline.process(frame, false)) {
+      List<List<Box>> looked = new java.util.ArrayList<>();
+      List<List<Box>> glanced = new java.util.ArrayList<>();
+      for (int i = 0; i < 90; i++) {
+        try (ProcessedFrame out = pipeline.process(i == 0 ? empty : withObject, false)) {
           assertFalse(out.report().failSafe(), () -> out.report().failSafeReason());
           assertTrue(isMaskColour(out.redacted(), 40, 40, 30, 30), "the face is masked on every frame");
+          assertTrue(isMaskColour(out.redacted(), 500, 300, 16, 16), "so is the small one");
           assertEquals(List.of(), out.report().motion(), "each frame's own pass looked at everything that changed");
         }
-        passes.add(new java.util.ArrayList<>(detector.looked));
+        looked.add(new java.util.ArrayList<>(detector.looked));
+        glanced.add(new java.util.ArrayList<>(detector.glanced));
         detector.looked.clear();
+        detector.glanced.clear();
       }
-      assertEquals(java.util.Arrays.asList((Box) null), passes.get(0), "the first pass looks at the whole frame");
-      List<Box> second = passes.get(1);
-      assertFalse(second.contains(null), "the second pass looks at regions only: " + second);
-      assertEquals(1.0, MovingObjectsTest.coverage(face, second), "the tracked face is looked at again");
-      assertEquals(1.0, MovingObjectsTest.coverage(object, second), "so is the object that appeared");
-      long area = second.stream().mapToLong(Box::area).sum();
-      assertTrue(area < 320 * 240 / 2, "and little else: " + second);
-      List<Box> third = passes.get(2);
-      assertEquals(1.0, MovingObjectsTest.coverage(face, third), "nothing changed: only the tracked face " + third);
-      assertEquals(0.0, MovingObjectsTest.coverage(object, third), "the object was looked at already " + third);
-      assertEquals(java.util.Arrays.asList((Box) null), passes.get(3), "every 3rd pass looks at the whole frame");
+      assertEquals(java.util.Arrays.asList((Box) null), looked.get(0), "the first pass looks at the whole frame");
+      assertEquals(1.0, MovingObjectsTest.coverage(object, glanced.get(1)), "a glance at the object that appeared");
+      for (int i = 1; i < looked.size(); i++) {
+        assertFalse(looked.get(i).contains(null), "pass " + i + " looks at regions only: " + looked.get(i));
+        assertEquals(1.0, MovingObjectsTest.coverage(face, glanced.get(i)), "a glance follows the tracked face");
+        assertEquals(1.0, MovingObjectsTest.coverage(small, looked.get(i)), "a full look follows the small one");
+        long area = Boxes.area(looked.get(i)) + Boxes.area(glanced.get(i));
+        assertTrue(area < 640 * 480 / 4, "pass " + i + " stays near its budget: " + area + " px");
+      }
+      assertEquals(0.0, MovingObjectsTest.coverage(object, glanced.get(2)), "the object was looked at already");
+      // The sweep's full looks cover every pixel of the frame within the run.
+      Box whole = new Box(ObjectKind.MOTION, 0, 0, 640, 480, 1f);
+      List<Box> swept = looked.subList(1, looked.size()).stream().flatMap(List::stream).toList();
+      assertEquals(1.0, MovingObjectsTest.coverage(whole, swept), "the sweep covers the frame: " + swept.size());
     }
   }
 

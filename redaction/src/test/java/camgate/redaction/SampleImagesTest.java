@@ -78,7 +78,7 @@ class SampleImagesTest {
       List<Box> before = faceDetector().detect(image);
       assertTrue(before.stream().anyMatch(b -> Boxes.iou(b, ASTRONAUT_FACE) > 0.7),
           "precondition: the face is found before redaction: " + before);
-      Box region = Boxes.grow(ASTRONAUT_FACE, 0.2, image.cols(), image.rows());
+      Box region = Boxes.grow(ASTRONAUT_FACE, 0.2, 0, image.cols(), image.rows());
       try (Mat redacted = image.clone()) {
         RegionRedactor.redact(redacted, region, style);
         List<Box> after = faceDetector().detect(redacted).stream()

