@@ -34,6 +34,8 @@ public final class RedactionPipeline implements AutoCloseable {
   private static final int SMALL_OBJECT = 20;
   /** The share of each pass's budget that goes to the sweep. */
   private static final double SWEEP_SHARE = 0.25;
+  /** Unvetted regions remembered at most; beyond, the oldest are left to the sweep's round. */
+  private static final int MAX_UNVETTED = 64;
 
   private final Detectors detectors;
   private final RedactionSettings settings;
@@ -55,6 +57,10 @@ public final class RedactionPipeline implements AutoCloseable {
   private Sweep sweep;
   /** Detection time set aside for the sweep and not spent yet: a tile costs more than a pass's share. */
   private double sweepCredit;
+  /** Changed regions a glance looked at and no full look has since, oldest first. */
+  private final List<Box> unvetted = new ArrayList<>();
+  /** Whether the sweep's next full look goes to the unvetted regions rather than the next tiles. */
+  private boolean unvettedTurn = true;
   private final PassCost cost = new PassCost();
   /** Why the latest pass failed; null once a pass succeeded. */
   private String detectorFailure;
@@ -205,8 +211,10 @@ public final class RedactionPipeline implements AutoCloseable {
    * <ol>
    *   <li>every tracked object, to follow it or let it expire, always, even over the budget: a glance for most, a
    *       full look for the small ones (only the full look finds them);
-   *   <li>the next tiles of the sweep, with a full look, a quarter of the budget on average (saved up over passes
-   *       until it buys a tile): a miss gets retried, a change too slow for the motion guard gets seen;
+   *   <li>with a full look, a quarter of the budget on average (saved up over passes until it buys a tile), in
+   *       turn: the newest regions that only a glance has looked at since they changed (a face too small for a
+   *       glance may have walked in and stopped there), and the next tiles of the sweep (a miss gets retried, a
+   *       change too slow for the motion guard gets seen);
    *   <li>a glance at what changed since the detectors last looked there. A change that does not fit is cut: the
    *       rest still differs from what the detectors saw, so the motion guard keeps masking it until a later pass;
    *   <li>with what is left, more of the sweep.
@@ -226,7 +234,11 @@ public final class RedactionPipeline implements AutoCloseable {
     double budget = settings.passBudget().toNanos() - cost.of(Boxes.area(thorough), Boxes.area(glances));
     sweepCredit += SWEEP_SHARE * settings.passBudget().toNanos();
     if (sweepCredit >= cost.of(Sweep.TILE * Sweep.TILE, 0)) {
-      List<Box> tiles = sweep.next((long) (sweepCredit / cost.thoroughNanosPerPixel()));
+      long pixels = (long) (sweepCredit / cost.thoroughNanosPerPixel());
+      // Every other time, the full look goes to where a glance was the last look, newest first: a face too small
+      // for a glance may have walked in and stopped there, where the motion guard no longer masks it.
+      List<Box> tiles = unvettedTurn && !unvetted.isEmpty() ? takeUnvetted(pixels) : sweep.next(pixels);
+      unvettedTurn = !unvettedTurn;
       thorough.addAll(tiles);
       double spent = cost.of(Boxes.area(tiles), 0);
       sweepCredit -= spent;
@@ -244,13 +256,41 @@ public final class RedactionPipeline implements AutoCloseable {
       Box part = change.area() <= fits ? change
           : new Box(change.kind(), change.x(), change.y(), change.w(), (int) (fits / change.w()), change.score());
       glances.add(part);
+      unvetted.add(part);
       budget -= cost.of(0, part.area());
     }
     long more = (long) (budget / cost.thoroughNanosPerPixel());
     if (more >= (long) Sweep.TILE * Sweep.TILE) {
       thorough.addAll(sweep.next(more));
     }
+    unvetted.removeIf(u -> thorough.stream().anyMatch(t -> Boxes.intersection(u, t) == u.area()));
+    while (unvetted.size() > MAX_UNVETTED) {
+      unvetted.remove(0); // the oldest: the sweep gets there in its round
+    }
     return new Detectors.Looks(thorough, glances);
+  }
+
+  /**
+   * The newest regions only glanced at, as many as {@code pixels} buys (at least one, cut to fit: the rest stays
+   * unvetted).
+   */
+  private List<Box> takeUnvetted(long pixels) {
+    List<Box> taken = new ArrayList<>();
+    while (!unvetted.isEmpty() && pixels > 0) {
+      Box u = unvetted.remove(unvetted.size() - 1);
+      if (u.area() <= pixels) {
+        taken.add(u);
+        pixels -= u.area();
+        continue;
+      }
+      int rows = (int) Math.max(1, pixels / u.w());
+      taken.add(new Box(u.kind(), u.x(), u.y(), u.w(), rows, u.score()));
+      if (rows < u.h()) {
+        unvetted.add(new Box(u.kind(), u.x(), u.y() + rows, u.w(), u.h() - rows, u.score()));
+      }
+      break;
+    }
+    return taken;
   }
 
   /**
@@ -271,6 +311,7 @@ public final class RedactionPipeline implements AutoCloseable {
           reference.close();
         }
         reference = pass.thumbnail();
+        unvetted.clear(); // the whole frame had the full look
       } else {
         reference.paste(pass.thumbnail(), pass.looks().all());
         pass.thumbnail().close();

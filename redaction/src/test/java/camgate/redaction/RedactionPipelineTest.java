@@ -386,6 +386,14 @@ class RedactionPipelineTest {
         assertTrue(area < 640 * 480 / 4, "pass " + i + " stays near its budget: " + area + " px");
       }
       assertEquals(0.0, MovingObjectsTest.coverage(object, glanced.get(2)), "the object was looked at already");
+      // Only a glance saw the object; a full look follows soon (a face too small for a glance could be there).
+      int fullLook = -1;
+      for (int i = 2; i < looked.size() && fullLook < 0; i++) {
+        if (MovingObjectsTest.coverage(object, looked.get(i)) == 1.0) {
+          fullLook = i;
+        }
+      }
+      assertTrue(fullLook > 1 && fullLook <= 8, "the glanced-at object gets a full look by pass 8: " + fullLook);
       // The sweep's full looks cover every pixel of the frame within the run.
       Box whole = new Box(ObjectKind.MOTION, 0, 0, 640, 480, 1f);
       List<Box> swept = looked.subList(1, looked.size()).stream().flatMap(List::stream).toList();
