@@ -351,15 +351,17 @@ class RedactionPipelineTest {
   void passesAfterTheFirstFollowTrackedObjectsGlanceAtChangesAndSweepTheFrameWithinTheirBudget() {
     Box face = new Box(ObjectKind.FACE, 40, 40, 30, 30, 0.9f);
     Box small = new Box(ObjectKind.FACE, 500, 300, 16, 16, 0.5f);
-    Box object = new Box(ObjectKind.FACE, 220, 160, 30, 30, 1f);
-    // 1 us a pixel: the whole 640x480 frame takes 307 ms, a pass's budget of 40 ms buys 40,000 pixels.
+    // In the sweep's last tile: only the turn given to what was glanced at brings a full look there early.
+    Box object = new Box(ObjectKind.FACE, 560, 400, 30, 30, 1f);
+    // 1 us a pixel: the whole 640x480 frame takes 307 ms, a pass's budget of 80 ms buys 80,000 pixels. The budget
+    // leaves room for the object's glance even if a loaded machine makes the passes twice as slow as they should be.
     RegionRecorder detector = new RegionRecorder(1_000, face, small);
     // maxStaleFrames 0: each frame waits for the pass on itself, so the passes line up with the frames.
     RedactionSettings settings = settings().withStyle(RedactionStyle.FILL).withMargin(0).withMaxStaleFrames(0)
-        .withPassBudget(Duration.ofMillis(40)).withDetectionDeadline(Duration.ofSeconds(5));
+        .withPassBudget(Duration.ofMillis(80)).withDetectionDeadline(Duration.ofSeconds(5));
     try (Mat empty = noise(640, 480); Mat withObject = empty.clone();
         RedactionPipeline pipeline = RedactionPipeline.create(Detectors.of(detector), settings)) {
-      try (Mat o = new Mat(withObject, new org.bytedeco.opencv.opencv_core.Rect(220, 160, 30, 30))) {
+      try (Mat o = new Mat(withObject, new org.bytedeco.opencv.opencv_core.Rect(560, 400, 30, 30))) {
         o.put(new Scalar(20, 40, 60, 0));
       }
       List<List<Box>> looked = new java.util.ArrayList<>();
@@ -383,7 +385,7 @@ class RedactionPipelineTest {
         assertEquals(1.0, MovingObjectsTest.coverage(face, glanced.get(i)), "a glance follows the tracked face");
         assertEquals(1.0, MovingObjectsTest.coverage(small, looked.get(i)), "a full look follows the small one");
         long area = Boxes.area(looked.get(i)) + Boxes.area(glanced.get(i));
-        assertTrue(area < 640 * 480 / 4, "pass " + i + " stays near its budget: " + area + " px");
+        assertTrue(area < 640 * 480 / 3, "pass " + i + " stays near its budget: " + area + " px");
       }
       assertEquals(0.0, MovingObjectsTest.coverage(object, glanced.get(2)), "the object was looked at already");
       // Only a glance saw the object; a full look follows soon (a face too small for a glance could be there).
@@ -393,7 +395,7 @@ class RedactionPipelineTest {
           fullLook = i;
         }
       }
-      assertTrue(fullLook > 1 && fullLook <= 8, "the glanced-at object gets a full look by pass 8: " + fullLook);
+      assertTrue(fullLook > 1 && fullLook <= 4, "the glanced-at object gets a full look by pass 4: " + fullLook);
       // The sweep's full looks cover every pixel of the frame within the run.
       Box whole = new Box(ObjectKind.MOTION, 0, 0, 640, 480, 1f);
       List<Box> swept = looked.subList(1, looked.size()).stream().flatMap(List::stream).toList();
