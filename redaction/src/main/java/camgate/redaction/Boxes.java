@@ -22,7 +22,6 @@ final class Boxes {
     return x1 > x0 && y1 > y0 ? (double) (x1 - x0) * (y1 - y0) : 0;
   }
 
-  /** Keeps the best-scoring box of each group overlapping by more than {@code maxIou}. */
   /** Two boxes of one kind from overlapping regions that overlap this much are the same object. */
   static final double SAME_OBJECT_IOU = 0.5;
 
@@ -39,6 +38,12 @@ final class Boxes {
     return boxes.stream().mapToLong(Box::area).sum();
   }
 
+  /** The top rows of {@code b} that {@code pixels} buys, at least one: a region cut to a budget. */
+  static Box topRows(Box b, long pixels) {
+    return new Box(b.kind(), b.x(), b.y(), b.w(), (int) Math.min(b.h(), Math.max(1, pixels / b.w())), b.score());
+  }
+
+  /** Keeps the best-scoring box of each group overlapping by more than {@code maxIou}. */
   static List<Box> nonMaximumSuppression(List<Box> boxes, double maxIou) {
     List<Box> sorted = new ArrayList<>(boxes);
     sorted.sort(Comparator.comparingDouble(Box::score).reversed());

@@ -57,13 +57,13 @@ final class DetectionPass implements AutoCloseable {
         try (input) {
           long t0 = System.nanoTime();
           if (looks == null) {
-            List<Box> found = detectors.detect(input, null);
+            List<Box> found = detectors.detect(input);
             thoroughNanos = System.nanoTime() - t0;
             return found;
           }
-          List<Box> found = new ArrayList<>(detectors.detect(input, new Detectors.Looks(looks.thorough(), List.of())));
+          List<Box> found = new ArrayList<>(detectors.detect(input, looks.thorough(), false));
           long t1 = System.nanoTime();
-          found.addAll(detectors.detect(input, new Detectors.Looks(List.of(), looks.glances())));
+          found.addAll(detectors.detect(input, looks.glances(), true));
           thoroughNanos = t1 - t0;
           glanceNanos = System.nanoTime() - t1;
           return Boxes.sameObjectsOnce(found);

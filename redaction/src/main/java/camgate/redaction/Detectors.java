@@ -196,26 +196,25 @@ public final class Detectors implements AutoCloseable {
     return detectors;
   }
 
-  /**
-   * Runs every detector on {@code frame}: the whole frame when {@code looks} is null, else a full look at each of
-   * its {@code thorough} regions and a {@link ObjectDetector#glance} at each of its {@code glances}. An object in the
-   * overlap of two regions is found twice; it is reported once. BLOCKING.
-   */
-  List<Box> detect(Mat frame, Looks looks) {
+  /** Runs every detector on the whole of {@code frame}. BLOCKING. */
+  List<Box> detect(Mat frame) {
     List<Box> all = new ArrayList<>();
     for (ObjectDetector d : detectors) {
-      if (looks == null) {
-        all.addAll(d.detect(frame));
-        continue;
+      all.addAll(d.detect(frame));
+    }
+    return all;
+  }
+
+  /**
+   * Runs every detector on each of {@code regions} of {@code frame}, a full look or a {@link ObjectDetector#glance}.
+   * An object in the overlap of two regions is found twice: see {@link Boxes#sameObjectsOnce}. BLOCKING.
+   */
+  List<Box> detect(Mat frame, List<Box> regions, boolean glance) {
+    List<Box> all = new ArrayList<>();
+    for (ObjectDetector d : detectors) {
+      for (Box region : regions) {
+        all.addAll(glance ? d.glance(frame, region) : d.detect(frame, region));
       }
-      List<Box> found = new ArrayList<>();
-      for (Box region : looks.thorough()) {
-        found.addAll(d.detect(frame, region));
-      }
-      for (Box region : looks.glances()) {
-        found.addAll(d.glance(frame, region));
-      }
-      all.addAll(Boxes.nonMaximumSuppression(found, Boxes.SAME_OBJECT_IOU));
     }
     return all;
   }

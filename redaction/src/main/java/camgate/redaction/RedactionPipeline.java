@@ -232,7 +232,8 @@ public final class RedactionPipeline implements AutoCloseable {
     List<Box> glances = new ArrayList<>(Boxes.merged(tracker.boxesAt(frame, SMALL_OBJECT, false), REGION_CONTEXT,
         width, height));
     double budget = settings.passBudget().toNanos() - cost.of(Boxes.area(thorough), Boxes.area(glances));
-    sweepCredit += SWEEP_SHARE * settings.passBudget().toNanos();
+    double sweepShare = SWEEP_SHARE * settings.passBudget().toNanos();
+    sweepCredit += sweepShare;
     if (sweepCredit >= cost.of(Sweep.TILE * Sweep.TILE, 0)) {
       long pixels = (long) (sweepCredit / cost.thoroughNanosPerPixel());
       // Every other time, the full look goes to where a glance was the last look, newest first: a face too small
@@ -244,7 +245,7 @@ public final class RedactionPipeline implements AutoCloseable {
       sweepCredit -= spent;
       budget -= spent;
     } else {
-      budget -= SWEEP_SHARE * settings.passBudget().toNanos();
+      budget -= sweepShare;
     }
     List<Box> looked = new ArrayList<>(thorough);
     looked.addAll(glances);
@@ -253,8 +254,7 @@ public final class RedactionPipeline implements AutoCloseable {
       if (fits < change.w() * 8L) {
         break;
       }
-      Box part = change.area() <= fits ? change
-          : new Box(change.kind(), change.x(), change.y(), change.w(), (int) (fits / change.w()), change.score());
+      Box part = change.area() <= fits ? change : Boxes.topRows(change, fits);
       glances.add(part);
       unvetted.add(part);
       budget -= cost.of(0, part.area());
@@ -283,10 +283,10 @@ public final class RedactionPipeline implements AutoCloseable {
         pixels -= u.area();
         continue;
       }
-      int rows = (int) Math.max(1, pixels / u.w());
-      taken.add(new Box(u.kind(), u.x(), u.y(), u.w(), rows, u.score()));
-      if (rows < u.h()) {
-        unvetted.add(new Box(u.kind(), u.x(), u.y() + rows, u.w(), u.h() - rows, u.score()));
+      Box top = Boxes.topRows(u, pixels);
+      taken.add(top);
+      if (top.h() < u.h()) {
+        unvetted.add(new Box(u.kind(), u.x(), u.y() + top.h(), u.w(), u.h() - top.h(), u.score()));
       }
       break;
     }

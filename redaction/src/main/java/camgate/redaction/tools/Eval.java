@@ -83,24 +83,22 @@ public final class Eval {
   }
 
   private static void print(Result r, boolean verbose) {
-    {
-      String[] names = {"<20 px", "20-40 px", ">40 px"};
-      for (int i = 0; i < 3; i++) {
-        System.out.printf(Locale.ROOT, "recall %-8s %.3f (%d/%d)%n", names[i],
-            r.byWidthTotal[i] == 0 ? 1.0 : (double) r.byWidthRedacted[i] / r.byWidthTotal[i], r.byWidthRedacted[i],
-            r.byWidthTotal[i]);
-      }
-      int geTotal = r.byWidthTotal[1] + r.byWidthTotal[2];
-      int geRedacted = r.byWidthRedacted[1] + r.byWidthRedacted[2];
-      System.out.printf(Locale.ROOT, "recall >=20 px %.3f (%d/%d)%n", geTotal == 0 ? 1.0 : (double) geRedacted / geTotal,
-          geRedacted, geTotal);
-      System.out.println("images masked whole by the fail-safe: " + r.failSafeImages);
-      if (verbose) {
-        r.missed.forEach(m -> System.out.println("missed " + m));
-      }
-      System.out.printf(Locale.ROOT, "recall=%.4f over_redaction=%.4f images=%d boxes=%d ms_per_image=%.1f%n",
-          r.recall(), r.overRedaction, r.images, r.boxes, r.msPerImage);
+    String[] names = {"<20 px", "20-40 px", ">40 px"};
+    for (int i = 0; i < 3; i++) {
+      System.out.printf(Locale.ROOT, "recall %-8s %.3f (%d/%d)%n", names[i],
+          r.byWidthTotal[i] == 0 ? 1.0 : (double) r.byWidthRedacted[i] / r.byWidthTotal[i], r.byWidthRedacted[i],
+          r.byWidthTotal[i]);
     }
+    int geTotal = r.byWidthTotal[1] + r.byWidthTotal[2];
+    int geRedacted = r.byWidthRedacted[1] + r.byWidthRedacted[2];
+    System.out.printf(Locale.ROOT, "recall >=20 px %.3f (%d/%d)%n", geTotal == 0 ? 1.0 : (double) geRedacted / geTotal,
+        geRedacted, geTotal);
+    System.out.println("images masked whole by the fail-safe: " + r.failSafeImages);
+    if (verbose) {
+      r.missed.forEach(m -> System.out.println("missed " + m));
+    }
+    System.out.printf(Locale.ROOT, "recall=%.4f over_redaction=%.4f images=%d boxes=%d ms_per_image=%.1f%n",
+        r.recall(), r.overRedaction, r.images, r.boxes, r.msPerImage);
   }
 
   /** Scores the pipeline on the images listed in {@code labels} (CSV {@code file,x,y,w,h}). BLOCKING. */
