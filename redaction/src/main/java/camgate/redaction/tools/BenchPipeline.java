@@ -48,8 +48,8 @@ public final class BenchPipeline {
   private BenchPipeline() {}
 
   /**
-   * What one stream measured; {@code maskedFraction} and {@code motionFraction} are summed over its frames (the share
-   * of each frame's picture that was masked, and masked by the motion guard).
+   * What one stream measured; {@code maskedFraction} and {@code motionFraction} are summed over its frames after
+   * warm-up (the share of each frame's picture that was masked, and masked by the motion guard).
    */
   record StreamResult(int frames, double seconds, long[] processNanos, int warmUpFrames, int failSafeAfterWarmUp,
       RedactionStats stats, long maxStale, double maskedFraction, double motionFraction) {
@@ -132,8 +132,9 @@ public final class BenchPipeline {
       int steadyFrames = frames - steadyState.servedAtWarm;
       double steadyCpuMs = steadyState.cpuAtWarm < 0 || steadyFrames <= 0 ? Double.NaN
           : (cpuEnd - steadyState.cpuAtWarm) / 1e6 / steadyFrames;
-      double masked = results.stream().mapToDouble(StreamResult::maskedFraction).sum() / frames;
-      double motion = results.stream().mapToDouble(StreamResult::motionFraction).sum() / frames;
+      // Summed over the frames after warm-up only (warm-up frames are masked whole by design).
+      double masked = results.stream().mapToDouble(StreamResult::maskedFraction).sum() / Math.max(1, steady.length);
+      double motion = results.stream().mapToDouble(StreamResult::motionFraction).sum() / Math.max(1, steady.length);
       System.out.printf(Locale.ROOT, "pipeline: %d stream(s), %.1f fps per stream (slowest), %.1f fps total%n",
           streams, perStreamFps, frames / wall);
       System.out.printf(Locale.ROOT, "added latency (process): p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
@@ -263,13 +264,14 @@ public final class BenchPipeline {
               if (warm) {
                 steadyState.warm();
               }
-            } else if (out.report().failSafe()) {
-              failSafeAfterWarmUp++;
-              if (Boolean.getBoolean("camgate.bench.trace")) {
-                System.out.println("fail-safe on frame " + n + ": " + out.report().failSafeReason());
+            } else {
+              // After warm-up: the frames steadyNanos() covers.
+              if (out.report().failSafe()) {
+                failSafeAfterWarmUp++;
+                if (Boolean.getBoolean("camgate.bench.trace")) {
+                  System.out.println("fail-safe on frame " + n + ": " + out.report().failSafeReason());
+                }
               }
-            }
-            if (warm) {
               FrameReport r = out.report();
               List<Box> all = new ArrayList<>(r.faces());
               all.addAll(r.plates());
