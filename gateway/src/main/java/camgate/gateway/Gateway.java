@@ -1,21 +1,22 @@
 package camgate.gateway;
 
-import camgate.audit.AuditEvent;
 import camgate.audit.AuditLog;
 import camgate.audit.AuditLogOptions;
-import camgate.gateway.audit.AuditTrail;
+import camgate.gateway.access.AccessEvents;
+import camgate.gateway.access.AccessGate;
+import camgate.gateway.access.AuditTrail;
 import camgate.gateway.camera.CameraFeed;
+import camgate.gateway.camera.PrivacyMaskRefresh;
 import camgate.gateway.console.ConsoleRoutes;
-import camgate.gateway.http.AccessGate;
-import camgate.gateway.http.AuditRoutes;
-import camgate.gateway.http.CameraRoutes;
-import camgate.gateway.http.ExportRoutes;
-import camgate.gateway.http.MaintenanceRoutes;
 import camgate.gateway.export.ClipDelivery;
 import camgate.gateway.export.MediaStore;
 import camgate.gateway.export.RetentionSweeper;
+import camgate.gateway.http.AuditRoutes;
+import camgate.gateway.http.CameraRoutes;
+import camgate.gateway.http.ExportRoutes;
 import camgate.gateway.http.HealthRoutes;
 import camgate.gateway.http.HttpVerticle;
+import camgate.gateway.http.MaintenanceRoutes;
 import camgate.gateway.policy.OpaProcess;
 import camgate.gateway.policy.PolicyDecisionClient;
 import camgate.gateway.policy.PolicyVersion;
@@ -24,14 +25,10 @@ import camgate.gateway.publish.BundleSigner;
 import camgate.gateway.publish.PolicyAdminRoutes;
 import camgate.gateway.publish.PolicyPublisher;
 import camgate.redaction.Detectors;
-import camgate.redaction.NormalizedPoint;
-import camgate.redaction.PrivacyMask;
 import camgate.redaction.RedactionPipeline;
 import camgate.redaction.RedactionSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import org.slf4j.Logger;
@@ -41,7 +38,6 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -228,71 +224,25 @@ public final class Gateway {
       }
       return null;
     }).map(v -> {
-      refreshMasks();
-      maskTimer = vertx.setPeriodic(MASK_REFRESH.toMillis(), id -> refreshMasks());
+      PrivacyMaskRefresh masks = new PrivacyMaskRefresh(policy, feeds.values());
+      masks.refresh();
+      maskTimer = vertx.setPeriodic(MASK_REFRESH.toMillis(), id -> masks.refresh());
       return null;
     });
   }
 
-  /** Privacy masks come from policy data, so the DPO's publication changes them everywhere. */
-  private void refreshMasks() {
-    for (CameraFeed feed : feeds.values()) {
-      policy.data("cameras/" + feed.camera().id() + "/privacy_masks").onSuccess(result -> {
-        if (result.isEmpty()) {
-          if (!feed.masksKnown()) {
-            LOG.warn("camera {} has no privacy_masks in policy data: it stays dark (and policy denies viewing it)",
-                feed.camera().id());
-          }
-          return;
-        }
-        try {
-          feed.updateMasks(parseMasks(result.get()));
-        } catch (RuntimeException e) {
-          LOG.error("privacy masks of camera {} are malformed, keeping the previous ones: {}", feed.camera().id(),
-              e.getMessage());
-        }
-      });
-    }
-  }
-
-  static List<PrivacyMask> parseMasks(Object json) {
-    if (!(json instanceof JsonArray array)) {
-      throw new IllegalArgumentException("privacy_masks must be a list, found " + json);
-    }
-    List<PrivacyMask> masks = new ArrayList<>();
-    for (Object o : array) {
-      JsonObject m = (JsonObject) o;
-      List<NormalizedPoint> points = new ArrayList<>();
-      for (Object p : m.getJsonArray("polygon")) {
-        JsonArray xy = (JsonArray) p;
-        double x = xy.getDouble(0);
-        double y = xy.getDouble(1);
-        if (x < 0 || x > 1 || y < 0 || y > 1) {
-          throw new IllegalArgumentException("mask '" + m.getString("label") + "' has point (" + x + ", " + y
-              + ") outside the frame: coordinates are fractions 0..1 of width and height");
-        }
-        points.add(new NormalizedPoint(x, y));
-      }
-      if (points.size() < 3) {
-        throw new IllegalArgumentException("mask '" + m.getString("label") + "' needs at least 3 points");
-      }
-      masks.add(new PrivacyMask(m.getString("label", "mask"), points));
-    }
-    return masks;
-  }
-
   private Future<Void> startHttp() {
-    AccessGate gate = new AccessGate(config.apiKeys(), policy, audit, clock, this::policyVersion);
-    CameraRoutes cameras = new CameraRoutes(vertx, feeds, gate, policy, audit, config.recheckInterval(),
-        this::policyVersion, config.retentionDays("snapshots_days"));
+    AccessGate gate = new AccessGate(vertx, config.apiKeys(), feeds, policy, audit, clock, config.recheckInterval(),
+        this::policyVersion);
+    CameraRoutes cameras = new CameraRoutes(vertx, feeds, gate, config.retentionDays("snapshots_days"));
     HealthRoutes health = new HealthRoutes(policy, audit, feeds.values());
     AuditRoutes auditRoutes = new AuditRoutes(gate, audit);
-    ExportRoutes exports = new ExportRoutes(vertx, feeds, gate, audit, mediaStore, delivery, clock,
+    ExportRoutes exports = new ExportRoutes(vertx, gate, audit, mediaStore, delivery, clock,
         config.exportMaxSeconds(), config.retentionDays("exports_days"));
-    MaintenanceRoutes maintenance = new MaintenanceRoutes(vertx, feeds, gate, policy, audit, config.recheckInterval());
+    MaintenanceRoutes maintenance = new MaintenanceRoutes(vertx, gate);
     PolicyAdminRoutes policyAdmin = new PolicyAdminRoutes(gate, audit, Optional.ofNullable(publisher));
     // The console is mounted first: its session handler must run before every gated route.
-    ConsoleRoutes console = new ConsoleRoutes(vertx, config, gate, audit, feeds);
+    ConsoleRoutes console = new ConsoleRoutes(vertx, config, gate, audit, clock);
     http = new HttpVerticle(config.host(), config.port(),
         List.of(console::mount, cameras::mount, exports::mount, maintenance::mount, health::mount, auditRoutes::mount,
             policyAdmin::mount));
@@ -308,8 +258,7 @@ public final class Gateway {
     details.put("signing_key_fingerprint", auditLog.keyFingerprint());
     details.put("models", detectors.models().stream().map(m -> m.name() + " sha256:" + m.sha256()).toList());
     details.put("http", url().toString());
-    return audit.append(new AuditEvent("admin", Map.of("id", "camgate-gateway"), "gateway_start", Map.of(), null,
-        policyVersion(), "", details)).mapEmpty();
+    return audit.append(AccessEvents.gatewayStart(details, policyVersion())).mapEmpty();
   }
 
   public URI url() {

@@ -1,5 +1,6 @@
 package camgate.gateway;
 
+import static org.awaitility.Awaitility.await;
 import camgate.gateway.camera.CameraStatus;
 import camgate.gateway.support.RtspCamera;
 import camgate.gateway.support.TestGateway;
@@ -85,14 +86,8 @@ class BadCameraTest {
     }
   }
 
-  private static void awaitDown(TestGateway gw, String id) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (System.nanoTime() < deadline) {
-      if (gw.gateway().feeds().get(id).status().state() == CameraStatus.State.DOWN) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError(id + " should be reported down: " + gw.gateway().feeds().get(id).status());
+  private static void awaitDown(TestGateway gw, String id) {
+    await(id + " reported down").atMost(Duration.ofSeconds(30))
+        .until(() -> gw.gateway().feeds().get(id).status().state() == CameraStatus.State.DOWN);
   }
 }

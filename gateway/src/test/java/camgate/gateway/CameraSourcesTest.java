@@ -1,5 +1,6 @@
 package camgate.gateway;
 
+import static org.awaitility.Awaitility.await;
 import camgate.gateway.camera.CameraStatus;
 import camgate.gateway.support.Images;
 import camgate.gateway.support.MjpegReader;
@@ -75,14 +76,8 @@ class CameraSourcesTest {
     }
   }
 
-  private static void awaitState(TestGateway gw, CameraStatus.State state) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
-    while (System.nanoTime() < deadline) {
-      if (gw.gateway().feeds().get("cam-demo").status().state() == state) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("camera not " + state + ": " + gw.gateway().feeds().get("cam-demo").status());
+  private static void awaitState(TestGateway gw, CameraStatus.State state) {
+    await("cam-demo " + state).atMost(Duration.ofSeconds(40))
+        .until(() -> gw.gateway().feeds().get("cam-demo").status().state() == state);
   }
 }

@@ -1,5 +1,6 @@
 package camgate.gateway;
 
+import static org.awaitility.Awaitility.await;
 import camgate.audit.AuditEntry;
 import camgate.gateway.support.ExternalOpa;
 import camgate.gateway.support.MjpegReader;
@@ -100,15 +101,9 @@ class FailClosedTest {
     }
   }
 
-  private static void awaitEnded(TestGateway gw) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (System.nanoTime() < deadline) {
-      if (gw.entries().stream().anyMatch(e -> e.event().type().equals("access_ended")
-          && String.valueOf(e.event().details().get("reason")).contains("re-check"))) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("no access_ended entry naming the failed re-check");
+  private static void awaitEnded(TestGateway gw) {
+    await("an access_ended entry naming the failed re-check").atMost(Duration.ofSeconds(10))
+        .until(() -> gw.entries().stream().anyMatch(e -> e.event().type().equals("access_ended")
+            && String.valueOf(e.event().details().get("reason")).contains("re-check")));
   }
 }

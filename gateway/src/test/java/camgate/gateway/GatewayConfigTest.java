@@ -1,5 +1,6 @@
 package camgate.gateway;
 
+import camgate.gateway.camera.PrivacyMaskRefresh;
 import camgate.redaction.Detectors;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -108,7 +109,7 @@ class GatewayConfigTest {
     JsonArray masks = new JsonArray().add(new JsonObject().put("label", "door")
         .put("polygon", new JsonArray().add(new JsonArray().add(0.1).add(0.1)).add(new JsonArray().add(1.5).add(0.1))
             .add(new JsonArray().add(0.1).add(0.9))));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Gateway.parseMasks(masks));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PrivacyMaskRefresh.parse(masks));
     assertTrue(e.getMessage().contains("outside the frame"), e.getMessage());
   }
 }

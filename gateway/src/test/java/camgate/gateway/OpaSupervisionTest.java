@@ -1,5 +1,6 @@
 package camgate.gateway;
 
+import static org.awaitility.Awaitility.await;
 import camgate.gateway.policy.OpaProcess;
 import camgate.gateway.support.TestGateway;
 import camgate.gateway.support.TestPaths;
@@ -26,16 +27,10 @@ class OpaSupervisionTest {
       opa = supervised.process();
       opa.destroyForcibly().waitFor();
 
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      int status = 0;
-      while (System.nanoTime() < deadline) {
-        HttpResponse<byte[]> r = gw.get("/cameras", TestGateway.OPERATOR_KEY);
-        status = r.statusCode();
-        if (status == 200 && supervised.restarts() == 1) {
-          break;
-        }
-        Thread.sleep(200);
-      }
+      int status = await("decisions work again once OPA is back").atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(200))
+          .until(() -> gw.get("/cameras", TestGateway.OPERATOR_KEY).statusCode(),
+              s -> s == 200 && supervised.restarts() == 1);
       assertEquals(200, status, "decisions work again once OPA is back");
       assertEquals(1, supervised.restarts());
       assertTrue(supervised.process().isAlive());

@@ -1,5 +1,6 @@
 package camgate.gateway;
 
+import static org.awaitility.Awaitility.await;
 import camgate.audit.AuditEntry;
 import camgate.gateway.support.Images;
 import camgate.gateway.support.MjpegReader;
@@ -125,19 +126,13 @@ class StreamEndToEndTest {
       socket.getOutputStream().write(("GET /cameras/cam-demo/stream.mjpg?purpose=securite-voie-publique HTTP/1.1\r\n"
           + "Host: 127.0.0.1\r\nAuthorization: Bearer " + TestGateway.OPERATOR_KEY + "\r\n\r\n")
           .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (hub.consumers() == consumersBefore && System.nanoTime() < deadline) {
-        Thread.sleep(50);
-      }
+      await("the stream subscribes").atMost(Duration.ofSeconds(10)).until(() -> hub.consumers() > consumersBefore);
       assertEquals(consumersBefore + 1, hub.consumers(), "the stream subscribed");
       // Wait until far more has been published than the socket buffers and one write queue hold
       // (~1 MiB on loopback here: a few dozen frames), however fast this machine redacts.
       long published = gw.gateway().feeds().get("cam-demo").status().frames();
-      long waitUntil = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-      while (gw.gateway().feeds().get("cam-demo").status().frames() < published + 100
-          && System.nanoTime() < waitUntil) {
-        Thread.sleep(200);
-      }
+      await("100 more frames published").atMost(Duration.ofSeconds(90))
+          .until(() -> gw.gateway().feeds().get("cam-demo").status().frames() >= published + 100);
     }
     AuditEntry ended = gw.awaitEntry("access_ended", seqBefore);  // closing the connection ends the access
     long sent = ((Number) ended.event().details().get("frames")).longValue();
@@ -149,19 +144,13 @@ class StreamEndToEndTest {
   }
 
   /** The end of a stream is appended once the client leaves. */
-  private static void awaitEnd(long decisionSeq) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (System.nanoTime() < deadline) {
-      for (AuditEntry e : gw.entries()) {
-        if (e.event().type().equals("access_ended")
-            && ((Number) e.event().details().get("decision_seq")).longValue() == decisionSeq) {
-          assertTrue(((Number) e.event().details().get("frames")).longValue() >= 12);
-          assertTrue(((Number) e.event().details().get("bytes")).longValue() > 0);
-          return;
-        }
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("no access_ended entry for decision " + decisionSeq);
+  private static void awaitEnd(long decisionSeq) {
+    AuditEntry e = await("the access_ended entry of decision " + decisionSeq).atMost(Duration.ofSeconds(10))
+        .until(() -> gw.entries().stream().filter(x -> x.event().type().equals("access_ended")
+            && ((Number) x.event().details().get("decision_seq")).longValue() == decisionSeq).findFirst(),
+            java.util.Optional::isPresent)
+        .get();
+    assertTrue(((Number) e.event().details().get("frames")).longValue() >= 12);
+    assertTrue(((Number) e.event().details().get("bytes")).longValue() > 0);
   }
 }

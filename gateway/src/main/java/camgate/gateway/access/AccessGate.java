@@ -1,151 +1,184 @@
-package camgate.gateway.http;
+package camgate.gateway.access;
 
 import camgate.audit.AuditEvent;
 import camgate.gateway.ApiKeys;
 import camgate.gateway.Subject;
-import camgate.gateway.audit.AuditTrail;
+import camgate.gateway.access.AccessRequest.Target;
+import camgate.gateway.camera.CameraFeed;
 import camgate.gateway.policy.PolicyDecision;
 import camgate.gateway.policy.PolicyDecisionClient;
 import io.vertx.core.Future;
-import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
-import java.util.LinkedHashMap;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * Decide, log, then serve: authenticates a request, asks the policy, appends the decision to the
- * audit log, and only then lets the handler answer. Every refusal is answered here.
+ * Decide, record, then serve: the one way in for every access, whatever protocol carried it.
+ * {@link #admit} authenticates the request's credential, asks the policy, appends the decision to the
+ * audit log, resolves the camera, and only then hands back an {@link Access}; every refusal on the way
+ * is recorded and sent through the adapter's {@link Replies}.
  *
- * <p>Status codes: 401 no valid credential, 403 denied by policy (reasons in the body), 503 policy
- * engine or audit log unavailable. Every request that reaches the gate leaves exactly one
- * {@code access_decision} entry, refusals included; if that entry cannot be written, nothing is served.
+ * <p>Statuses: 401 no valid credential, 403 denied by policy (reasons in the body), 404 unknown camera,
+ * 502 camera not streaming, 503 policy engine or audit log unavailable. Every request that reaches the
+ * gate leaves exactly one {@code access_decision} entry, refusals included; if that entry cannot be
+ * written, nothing is served. An allowed access that then cannot be served (404, 502) also leaves its
+ * {@code access_ended}.
  */
 public final class AccessGate {
 
   private static final Logger LOG = LoggerFactory.getLogger(AccessGate.class);
 
   private final ApiKeys keys;
-  private final PolicyDecisionClient policy;
-  private final AuditTrail audit;
-  private final Clock clock;
+  private final Map<String, CameraFeed> cameras;
+  private final AccessServices services;
   private final Supplier<String> policyVersion;
 
-  public AccessGate(ApiKeys keys, PolicyDecisionClient policy, AuditTrail audit, Clock clock,
-                    Supplier<String> policyVersion) {
+  /**
+   * @param cameras       the cameras this gateway serves, by id
+   * @param policyVersion the version to record for decisions the gateway makes itself (no credential)
+   */
+  public AccessGate(Vertx vertx, ApiKeys keys, Map<String, CameraFeed> cameras, PolicyDecisionClient policy,
+                    AuditTrail trail, Clock clock, Duration recheckInterval, Supplier<String> policyVersion) {
     this.keys = keys;
-    this.policy = policy;
-    this.audit = audit;
-    this.clock = clock;
+    this.cameras = Map.copyOf(cameras);
+    this.services = new AccessServices(vertx, policy, trail, clock, recheckInterval);
     this.policyVersion = policyVersion;
   }
 
-  /**
-   * Routing-context key under which a sign-in session handler (the web console) places the signed-in
-   * person's {@link Subject}; the gate takes it before looking for an API key.
-   */
-  public static final String SESSION_SUBJECT = "camgate.session.subject";
-
-  /** The subject of a request: the session's, or the one its API key maps to. */
-  public Optional<Subject> authenticate(RoutingContext rc) {
-    Object session = rc.get(SESSION_SUBJECT);
-    if (session instanceof Subject s) {
-      return Optional.of(s);
-    }
-    return authenticate(rc.request());
-  }
-
-  /** The subject a request's credential maps to, if any (API key in Authorization: Bearer, X-Api-Key or ?key=). */
-  public Optional<Subject> authenticate(HttpServerRequest request) {
-    String auth = request.getHeader("Authorization");
-    String key = null;
-    if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      key = auth.substring(7).trim();
-    } else if (request.getHeader("X-Api-Key") != null) {
-      key = request.getHeader("X-Api-Key");
-    } else if (request.getParam("key") != null) {
-      // For <img src> and a browser address bar, which cannot set headers (the demo URL uses it).
-      key = request.getParam("key");
-    }
-    return keys.authenticate(key);
-  }
-
-  /**
-   * The gateway's clock as RFC 3339, seconds always included: OffsetDateTime.toString() drops ":00"
-   * seconds on a whole minute, which the policy rightly refuses as not RFC 3339.
-   */
+  /** The gateway's clock as RFC 3339 with seconds, the form policies read. */
   public String now() {
-    return OffsetDateTime.now(clock).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+    return services.now();
   }
 
-  /** The request context policies see: purpose, requisition, time and client, plus anything extra. */
-  public JsonObject context(RoutingContext rc, JsonObject extra) {
-    HttpServerRequest r = rc.request();
-    JsonObject context = new JsonObject()
-        .put("purpose", firstNonNull(r.getParam("purpose"), r.getHeader("X-Camgate-Purpose")))
-        .put("requisition", firstNonNull(r.getParam("requisition"), r.getHeader("X-Camgate-Requisition")))
-        .put("time", now())
-        .put("client", new JsonObject().put("ip", r.remoteAddress() == null ? null : r.remoteAddress().hostAddress()));
-    extra.forEach(e -> context.put(e.getKey(), e.getValue()));
-    return context;
+  /** The subject a credential stands for, if it is valid. */
+  public Optional<Subject> authenticate(Credential credential) {
+    if (credential instanceof Credential.Authenticated a) {
+      return Optional.of(a.subject());
+    }
+    if (credential instanceof Credential.ApiKey k) {
+      return keys.authenticate(k.key());
+    }
+    return Optional.empty();
   }
 
   /**
-   * Runs the whole gate for one request. The future succeeds with the access only when it was allowed
-   * and logged; otherwise the response has already been sent and the future fails.
+   * Runs the whole gate for one request. The future succeeds with the access only when it was allowed,
+   * recorded and (for a camera) can be served; otherwise the refusal has been sent and the future fails
+   * with {@link Refused}.
    */
-  public Future<Access> admit(RoutingContext rc, String action, JsonObject resource, JsonObject extraContext) {
-    JsonObject context = context(rc, extraContext);
-    Optional<Subject> subject = authenticate(rc);
+  public Future<Access> admit(AccessRequest request, Replies replies) {
+    JsonObject context = context(request);
+    Optional<CameraFeed> feed = request.target() instanceof Target.Camera c
+        ? Optional.ofNullable(cameras.get(c.id())) : Optional.empty();
+    JsonObject resource = resource(request.target(), feed);
+    Optional<Subject> subject = authenticate(request.credential());
     if (subject.isEmpty()) {
       PolicyDecision deny = PolicyDecision.gatewayDeny(
-          "no valid API key: send 'Authorization: Bearer <key>' (or X-Api-Key)", "camgate.gateway.unauthenticated",
-          policyVersion.get());
-      return record(rc, Subject.anonymous(), action, resource, context, deny)
-          .compose(seq -> refuse(rc, 401, deny, seq));
+          "no valid credential: send 'Authorization: Bearer <key>' (or X-Api-Key), or sign in",
+          "camgate.gateway.unauthenticated", policyVersion.get());
+      return record(replies, AccessEvents.decision(Subject.anonymous(), request.action(), AuditTrail.plain(resource),
+              AuditTrail.plain(context), request.origin(), deny, Map.of()))
+          .compose(seq -> refuse(replies, 401, deny, seq));
     }
-    JsonObject input = new JsonObject().put("subject", subject.get().toJson()).put("action", action)
+    if (request.target() instanceof Target.Listing) {
+      return admitListing(request, subject.get(), context, replies);
+    }
+    JsonObject input = new JsonObject().put("subject", subject.get().toJson()).put("action", request.action())
         .put("resource", resource).put("context", context);
-    return policy.decide(input)
-        .compose(decision -> record(rc, subject.get(), action, resource, context, decision)
+    return services.policy().decide(input)
+        .compose(decision -> record(replies, AccessEvents.decision(subject.get(), request.action(),
+                AuditTrail.plain(resource), AuditTrail.plain(context), request.origin(), decision, Map.of()))
             .compose(seq -> switch (decision.outcome()) {
-              case ALLOW -> Future.succeededFuture(new Access(subject.get(), action, resource, context, decision, seq));
-              case DENY -> refuse(rc, 403, decision, seq);
-              case UNAVAILABLE -> refuse(rc, 503, decision, seq);
+              case ALLOW -> serveable(new Access(subject.get(), request.action(), resource, context, decision, seq,
+                  feed, replies, services), feed, request.target());
+              case DENY -> refuse(replies, 403, decision, seq);
+              case UNAVAILABLE -> refuse(replies, 503, decision, seq);
             }));
   }
 
+  /**
+   * A listing is decided by the policy's visibility rule ({@code camgate.visibility.cameras}): the access is
+   * allowed, to the cameras it names that this gateway serves, and recorded with that list.
+   */
+  private Future<Access> admitListing(AccessRequest request, Subject subject, JsonObject context, Replies replies) {
+    return services.policy().visibleCameras(subject.toJson(), context)
+        .map(ids -> ids.stream().filter(cameras::containsKey).toList())
+        .transform(ar -> {
+          PolicyDecision decision = ar.succeeded()
+              ? PolicyDecision.listing(ar.result().size(), policyVersion.get())
+              : PolicyDecision.unavailable("policy engine unavailable: " + ar.cause().getMessage(), policyVersion.get());
+          List<String> ids = ar.succeeded() ? ar.result() : List.of();
+          return record(replies, AccessEvents.decision(subject, request.action(), Map.of(), AuditTrail.plain(context),
+                  request.origin(), decision, AccessEvents.listed(ids)))
+              .compose(seq -> decision.allowed()
+                  ? Future.succeededFuture(new Access(subject, request.action(),
+                      new JsonObject().put("cameras", new JsonArray(ids)), context, decision, seq, Optional.empty(),
+                      replies, services))
+                  : refuse(replies, 503, decision, seq));
+        });
+  }
+
+  /** The cameras a listing access may show, in id order. */
+  public List<CameraFeed> listed(Access access) {
+    return access.resource().getJsonArray("cameras", new JsonArray()).stream()
+        .map(id -> cameras.get(String.valueOf(id))).toList();
+  }
+
+  /** 404 for an unknown camera, 502 for one without frames to give (each ends the access), else the access. */
+  private static Future<Access> serveable(Access access, Optional<CameraFeed> feed, Target target) {
+    if (!(target instanceof Target.Camera c)) {
+      return Future.succeededFuture(access);
+    }
+    if (feed.isEmpty()) {
+      // Decided and recorded all the same (the policy denies unknown cameras): probing is visible to the auditor.
+      access.refuse(404, "no camera '" + c.id() + "'; GET /cameras lists yours", null);
+      return Future.failedFuture(new Refused(404));
+    }
+    if (c.needsFrames() && (!feed.get().status().live() || !feed.get().masksKnown())) {
+      access.cameraUnavailable();
+      return Future.failedFuture(new Refused(502));
+    }
+    return Future.succeededFuture(access);
+  }
+
+  private JsonObject resource(Target target, Optional<CameraFeed> feed) {
+    if (target instanceof Target.Camera c) {
+      return new JsonObject().put("camera", c.id()).put("zone", feed.map(f -> f.camera().zone()).orElse(null));
+    }
+    return target instanceof Target.Resource r ? r.resource().copy() : new JsonObject();
+  }
+
+  /** The request context policies see: purpose, requisition, time and client, plus the action's extras. */
+  private JsonObject context(AccessRequest request) {
+    JsonObject context = new JsonObject()
+        .put("purpose", request.purpose())
+        .put("requisition", request.requisition())
+        .put("time", now())
+        .put("client", new JsonObject().put("ip", request.origin().clientIp()));
+    request.extraContext().forEach(e -> context.put(e.getKey(), e.getValue()));
+    return context;
+  }
+
   /** Appends an access decision; when the log cannot take it, answers 503 and fails. */
-  private Future<Long> record(RoutingContext rc, Subject subject, String action, JsonObject resource,
-                              JsonObject context, PolicyDecision decision) {
-    Map<String, Object> details = new LinkedHashMap<>();
-    // Flat keys for the register report (audit report), the full context for everything else.
-    details.put("purpose", context.getString("purpose"));
-    details.put("requisition", context.getString("requisition"));
-    details.put("client_ip", context.getJsonObject("client").getString("ip"));
-    details.put("context", AuditTrail.plain(context));
-    details.put("request", Map.of("method", rc.request().method().name(), "path", rc.request().path()));
-    AuditEvent event = new AuditEvent("access_decision", subject.toMap(), action, AuditTrail.plain(resource),
-        decision.toAuditMap(), decision.policyVersion(), decision.decisionId(), details);
-    return audit.append(event).map(entry -> entry.seq()).recover(e -> {
+  private Future<Long> record(Replies replies, AuditEvent event) {
+    return services.trail().append(event).map(entry -> entry.seq()).recover(e -> {
       LOG.error("audit append failed, refusing the request: {}", e.toString());
-      rc.response().setStatusCode(503).putHeader("Content-Type", "application/json")
-          .end(new JsonObject().put("error", "audit log unavailable: the access could not be recorded, so nothing "
-              + "is served; check the audit database and disk").encode());
+      replies.refuse(Refusal.of(503, "audit log unavailable: the access could not be recorded, so nothing is served; "
+          + "check the audit database and disk"));
       return Future.failedFuture(new Refused(503));
     });
   }
 
-  private static Future<Access> refuse(RoutingContext rc, int status, PolicyDecision decision, long seq) {
+  private static Future<Access> refuse(Replies replies, int status, PolicyDecision decision, long seq) {
     String error = switch (status) {
       case 401 -> "authentication required";
       case 403 -> "access denied by policy";
@@ -154,24 +187,21 @@ public final class AccessGate {
     JsonObject body = new JsonObject().put("error", error).put("reasons", new JsonArray(decision.reasons()))
         .put("rules", new JsonArray(decision.rules())).put("policy_version", decision.policyVersion())
         .put("decision_id", decision.decisionId()).put("audit_seq", seq);
-    if (status == 401) {
-      rc.response().putHeader("WWW-Authenticate", "Bearer realm=\"camgate\"");
-    }
-    rc.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+    replies.refuse(new Refusal(status, body, Map.of()));
     return Future.failedFuture(new Refused(status));
-  }
-
-  private static String firstNonNull(String a, String b) {
-    return a != null ? a : b;
   }
 
   /** The request was refused and already answered; nothing more to do. */
   public static final class Refused extends RuntimeException {
-    public final int status;
+    private final int status;
 
     Refused(int status) {
-      super("refused with HTTP " + status, null, false, false);
+      super("refused with status " + status, null, false, false);
       this.status = status;
+    }
+
+    public int status() {
+      return status;
     }
   }
 }

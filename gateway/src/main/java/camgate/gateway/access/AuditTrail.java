@@ -1,15 +1,20 @@
-package camgate.gateway.audit;
+package camgate.gateway.access;
 
 import camgate.audit.AuditEntry;
 import camgate.audit.AuditEvent;
 import camgate.audit.AuditLog;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,14 +26,30 @@ import java.util.function.Function;
 /**
  * The audit log seen from the event loop: appends are queued to the log's group commit without blocking;
  * reads run on the named {@code audit-pool} workers.
+ *
+ * <p>An entry that must not be lost although the log cannot take it now (the end of an access already
+ * served) waits in a bounded queue and is appended once the log is back ({@link #appendEventually}).
  */
 public final class AuditTrail implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AuditTrail.class);
+  /** Ends of accesses kept in memory while the log is down; past this the oldest is logged as lost. */
+  private static final int MAX_PENDING = 10_000;
+  private static final long FIRST_RETRY_MS = 200;
+  private static final long MAX_RETRY_MS = 5_000;
 
   private final Vertx vertx;
   private final AuditLog log;
   private final WorkerExecutor pool;
   private final AtomicLong failures = new AtomicLong();
   private volatile boolean lastAppendFailed;
+  private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+  private long retryTimer = -1;
+  private long retryDelay = FIRST_RETRY_MS;
+  private volatile boolean closed;
+
+  private record Pending(AuditEvent event, Promise<AuditEntry> durable) {
+  }
 
   public AuditTrail(Vertx vertx, AuditLog log) {
     this.vertx = vertx;
@@ -55,6 +76,76 @@ public final class AuditTrail implements AutoCloseable {
           failures.incrementAndGet();
           lastAppendFailed = true;
         });
+  }
+
+  /**
+   * Appends an entry that records something already done (an access served): when the log cannot take it
+   * now, it is kept and appended, in order, once the log is back. The future completes when it is durable.
+   */
+  public Future<AuditEntry> appendEventually(AuditEvent event) {
+    Promise<AuditEntry> durable = Promise.promise();
+    synchronized (pending) {
+      if (!pending.isEmpty()) {
+        // Keep the order: behind those already waiting.
+        enqueue(new Pending(event, durable));
+        return durable.future();
+      }
+    }
+    append(event).onSuccess(durable::complete).onFailure(e -> {
+      LOG.warn("audit log unavailable ({}); keeping a {} entry until it is back", e.getMessage(), event.type());
+      synchronized (pending) {
+        enqueue(new Pending(event, durable));
+      }
+    });
+    return durable.future();
+  }
+
+  private void enqueue(Pending p) {
+    if (pending.size() >= MAX_PENDING) {
+      Pending lost = pending.removeFirst();
+      LOG.error("audit log down too long: {} entries waiting, dropping the oldest {} entry {}", MAX_PENDING,
+          lost.event().type(), lost.event().details());
+      lost.durable().tryFail("audit log unavailable for too long; entry dropped");
+    }
+    pending.addLast(p);
+    if (retryTimer < 0 && !closed) {
+      retryTimer = vertx.setTimer(retryDelay, id -> retryPending());
+    }
+  }
+
+  private void retryPending() {
+    Pending next;
+    synchronized (pending) {
+      retryTimer = -1;
+      next = pending.peekFirst();
+    }
+    if (next == null || closed) {
+      return;
+    }
+    append(next.event()).onComplete(ar -> {
+      synchronized (pending) {
+        if (ar.succeeded()) {
+          pending.removeFirst();
+          next.durable().tryComplete(ar.result());
+          retryDelay = FIRST_RETRY_MS;
+          if (!pending.isEmpty()) {
+            retryTimer = vertx.setTimer(1, id -> retryPending());
+          }
+          return;
+        }
+        retryDelay = Math.min(MAX_RETRY_MS, retryDelay * 2);
+        if (!closed) {
+          retryTimer = vertx.setTimer(retryDelay, id -> retryPending());
+        }
+      }
+    });
+  }
+
+  /** Entries waiting for the log to come back (ends of accesses already served). */
+  public int pending() {
+    synchronized (pending) {
+      return pending.size();
+    }
   }
 
   /** Runs any other read of the log off the event loop. */
@@ -102,6 +193,11 @@ public final class AuditTrail implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
+    int left = pending();
+    if (left > 0) {
+      LOG.error("stopping with {} audit entries the log could not take (ends of accesses); they are lost", left);
+    }
     pool.close();
   }
 }

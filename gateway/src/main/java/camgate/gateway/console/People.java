@@ -29,7 +29,7 @@ final class People {
    *     malformed hash
    */
   static People fromConfig(GatewayConfig config) {
-    return fromJson(config.raw().getJsonArray("people", new JsonArray()));
+    return fromJson(config.people());
   }
 
   static People fromJson(JsonArray people) {

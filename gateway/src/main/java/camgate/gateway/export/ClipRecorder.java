@@ -7,7 +7,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.AsyncFile;
 import io.vertx.core.file.OpenOptions;
 
@@ -57,6 +56,7 @@ public final class ClipRecorder {
     private long frames;
     private long lastSequence = Long.MIN_VALUE;
     private long failSafe;
+    private long dropped;
     private long bytes;
     private String failure;
     private boolean finished;
@@ -85,10 +85,14 @@ public final class ClipRecorder {
           return;
         }
         lastSequence = frame.sequence();
-        byte[] part = frame.mjpegPart();
-        out.write(Buffer.buffer(part));
+        if (out.writeQueueFull()) {
+          // The disk is behind: skip this frame, as a slow viewer would, rather than queue frames in memory.
+          dropped++;
+          return;
+        }
+        out.write(frame.mjpegPart());
         frames++;
-        bytes += part.length;
+        bytes += frame.mjpegPartLength();
         if (frame.failSafe()) {
           failSafe++;
         }
@@ -116,7 +120,7 @@ public final class ClipRecorder {
       }
       out.close().compose(v -> failure != null
               ? vertx.fileSystem().delete(file.toString()).transform(ar -> Future.<RecordedClip>failedFuture(failure))
-              : vertx.executeBlocking(() -> new RecordedClip(file, frames, failSafe, bytes, sha256(file)), false))
+              : vertx.executeBlocking(() -> new RecordedClip(file, frames, failSafe, dropped, bytes, sha256(file)), false))
           .onComplete(done);
     }
   }

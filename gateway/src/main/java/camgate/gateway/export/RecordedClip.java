@@ -7,6 +7,8 @@ import java.nio.file.Path;
  * {@code ffmpeg -f mpjpeg}).
  *
  * @param failSafeFrames frames that were fully masked because detection was not ready, failed or late
+ * @param droppedFrames  frames skipped because the disk had not yet taken the earlier ones
  */
-public record RecordedClip(Path file, long frames, long failSafeFrames, long bytes, String sha256) {
+public record RecordedClip(Path file, long frames, long failSafeFrames, long droppedFrames, long bytes,
+                           String sha256) {
 }

@@ -1,7 +1,7 @@
 package camgate.gateway.export;
 
-import camgate.audit.AuditEvent;
-import camgate.gateway.audit.AuditTrail;
+import camgate.gateway.access.AccessEvents;
+import camgate.gateway.access.AuditTrail;
 import camgate.gateway.policy.PolicyDecisionClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -137,11 +137,7 @@ public final class RetentionSweeper {
     Map<String, Object> details = new LinkedHashMap<>(what);
     details.put("reason", reason);
     details.put("purged_at", clock.instant().toString());
-    Map<String, Object> resource = new LinkedHashMap<>();
-    resource.put("camera", camera);
-    resource.put("stored", id);
-    return audit.append(new AuditEvent("retention_purge", Map.of("id", "camgate-gateway"), "retention_purge", resource,
-            null, policyVersion.get(), "", details))
+    return audit.append(AccessEvents.retentionPurge(id, camera, details, policyVersion.get()))
         .transform(logged -> {
           if (logged.failed()) {
             result.problems().add(id + ": kept, its deletion could not be written to the audit log ("

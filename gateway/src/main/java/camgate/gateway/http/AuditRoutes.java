@@ -4,7 +4,10 @@ import camgate.audit.ConsistencyProof;
 import camgate.audit.Hash;
 import camgate.audit.InclusionProof;
 import camgate.audit.SignedCheckpoint;
-import camgate.gateway.audit.AuditTrail;
+import camgate.gateway.access.AccessGate;
+import camgate.gateway.access.AccessRequest.Target;
+import camgate.gateway.access.AuditTrail;
+import camgate.gateway.access.HttpCaller;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -75,7 +78,8 @@ public final class AuditRoutes {
         return;
       }
       JsonObject resource = new JsonObject().put("audit", "export");
-      gate.admit(rc, "audit_read", resource, new JsonObject().put("operation", "export")).onSuccess(access ->
+      HttpCaller.admit(gate, rc, "audit_read", Target.resource(resource), new JsonObject().put("operation", "export"))
+          .onSuccess(access ->
           audit.read(log -> zipExport(log, from, Math.min(to, log.size())))
               .onSuccess(zip -> rc.response().putHeader("Content-Type", "application/zip")
                   .putHeader("Content-Disposition", "attachment; filename=\"camgate-audit-bundle.zip\"").end(
@@ -89,7 +93,8 @@ public final class AuditRoutes {
   }
 
   private void admitted(RoutingContext rc, String operation, Query query) {
-    gate.admit(rc, "audit_read", new JsonObject().put("audit", operation), new JsonObject().put("operation", operation))
+    HttpCaller.admit(gate, rc, "audit_read", Target.resource(new JsonObject().put("audit", operation)),
+            new JsonObject().put("operation", operation))
         .onSuccess(access -> query.run()
             .onSuccess(json -> rc.response().putHeader("Content-Type", "application/json").end(json.encode()))
             .onFailure(e -> badOrFail(rc, e)));

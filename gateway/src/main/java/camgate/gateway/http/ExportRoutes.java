@@ -1,7 +1,11 @@
 package camgate.gateway.http;
 
-import camgate.audit.AuditEvent;
-import camgate.gateway.audit.AuditTrail;
+import camgate.gateway.access.Access;
+import camgate.gateway.access.AccessEvents;
+import camgate.gateway.access.AccessGate;
+import camgate.gateway.access.AccessRequest.Target;
+import camgate.gateway.access.AuditTrail;
+import camgate.gateway.access.HttpCaller;
 import camgate.gateway.camera.CameraFeed;
 import camgate.gateway.export.ClipDelivery;
 import camgate.gateway.export.ClipRecorder;
@@ -41,7 +45,7 @@ public final class ExportRoutes {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Vertx vertx;
-  private final CameraAccess cameras;
+  private final AccessGate gate;
   private final AuditTrail audit;
   private final MediaStore store;
   private final ClipRecorder recorder;
@@ -54,10 +58,10 @@ public final class ExportRoutes {
    * @param retentionDays how long the gateway keeps its copy at most ({@code retention.exports_days}); a
    *                      request asking for less is kept for less
    */
-  public ExportRoutes(Vertx vertx, Map<String, CameraFeed> feeds, AccessGate gate, AuditTrail audit, MediaStore store,
-                      ClipDelivery delivery, Clock clock, int maxSeconds, int retentionDays) {
+  public ExportRoutes(Vertx vertx, AccessGate gate, AuditTrail audit, MediaStore store, ClipDelivery delivery,
+                      Clock clock, int maxSeconds, int retentionDays) {
     this.vertx = vertx;
-    this.cameras = new CameraAccess(feeds, gate, audit);
+    this.gate = gate;
     this.audit = audit;
     this.store = store;
     this.recorder = new ClipRecorder(vertx);
@@ -80,43 +84,36 @@ public final class ExportRoutes {
       send(rc, 400, new JsonObject().put("error", "malformed export request: " + e.getMessage()));
       return;
     }
-    cameras.withFrames(rc, "export_clip", request.context(), (feed, access) -> {
-      String id = "exp-" + HexFormat.of().formatHex(randomBytes());
-      var file = store.reserve(id, "mjpg");
-      recorder.record(CameraAccess.hubFor(feed, access), request.duration(), file)
-          .compose(clip -> register(id, clip, feed, access, request))
-          .onFailure(e -> {
-            store.release(id);
-            LOG.warn("export {} of camera {} failed: {}", id, feed.camera().id(), e.getMessage());
-            send(rc, 503, new JsonObject().put("error", "the export was not made: " + e.getMessage()
-                + "; nothing was kept or sent").put("audit_seq", access.auditSeq()));
-          })
-          .onSuccess(stored -> delivery.deliver(stored.media(), request.destinationUrl())
-              .onSuccess(outcome -> {
-                Map<String, Object> details = new LinkedHashMap<>();
-                details.put("export", id);
-                details.put("destination", request.destinationUrl());
-                details.put("delivered", outcome.delivered());
-                details.put("status", outcome.status());
-                details.put("detail", outcome.detail());
-                details.put("decision_seq", access.auditSeq());
-                audit.append(new AuditEvent("export_delivery", access.subject().toMap(), "export_clip",
-                        AuditTrail.plain(access.resource()), null, access.decision().policyVersion(),
-                        access.decision().decisionId(), details))
-                    .onComplete(logged -> {
-                      JsonObject body = new JsonObject().put("export", stored.json())
-                          .put("delivery", new JsonObject().put("delivered", outcome.delivered())
-                              .put("status", outcome.status()).put("detail", outcome.detail())
-                              .put("audit_seq", logged.succeeded() ? logged.result().seq() : null))
-                          .put("audit_seq", access.auditSeq());
-                      if (logged.failed()) {
-                        body.put("warning", "the delivery outcome could not be written to the audit log: "
-                            + logged.cause().getMessage());
-                      }
-                      send(rc, outcome.delivered() ? 201 : 502, body);
-                    });
-              }));
-    });
+    HttpCaller.admit(gate, rc, "export_clip", Target.camera(rc.pathParam("id"), true), request.context())
+        .onSuccess(access -> export(rc, request, access));
+  }
+
+  private void export(RoutingContext rc, ExportRequest request, Access access) {
+    CameraFeed feed = access.camera();
+    String id = "exp-" + HexFormat.of().formatHex(randomBytes());
+    var file = store.reserve(id, "mjpg");
+    recorder.record(access.view(), request.duration(), file)
+        .compose(clip -> register(id, clip, feed, access, request))
+        .onFailure(e -> {
+          store.release(id);
+          LOG.warn("export {} of camera {} failed: {}", id, feed.camera().id(), e.getMessage());
+          access.refuse(503, "the export was not made: " + e.getMessage() + "; nothing was kept or sent", null);
+        })
+        .onSuccess(stored -> delivery.deliver(stored.media(), request.destinationUrl())
+            .onSuccess(outcome -> audit.append(AccessEvents.exportDelivery(access, id, request.destinationUrl(),
+                    outcome.delivered(), outcome.status(), outcome.detail()))
+                .onComplete(logged -> {
+                  JsonObject body = new JsonObject().put("export", stored.json())
+                      .put("delivery", new JsonObject().put("delivered", outcome.delivered())
+                          .put("status", outcome.status()).put("detail", outcome.detail())
+                          .put("audit_seq", logged.succeeded() ? logged.result().seq() : null))
+                      .put("audit_seq", access.auditSeq());
+                  if (logged.failed()) {
+                    body.put("warning", "the delivery outcome could not be written to the audit log: "
+                        + logged.cause().getMessage());
+                  }
+                  send(rc, outcome.delivered() ? 201 : 502, body);
+                })));
   }
 
   private record Stored(StoredMedia media, JsonObject json) {
@@ -130,13 +127,12 @@ public final class ExportRoutes {
     Map<String, Object> details = new LinkedHashMap<>(media.toMap());
     details.put("frames", clip.frames());
     details.put("fail_safe_frames", clip.failSafeFrames());
+    details.put("frames_dropped", clip.droppedFrames());
     details.put("seconds", request.duration().toSeconds());
     return vertx.executeBlocking(() -> {
       store.add(media);
       return media;
-    }, false).compose(m -> audit.append(new AuditEvent("export_stored", access.subject().toMap(), "export_clip",
-            AuditTrail.plain(access.resource()), null, access.decision().policyVersion(),
-            access.decision().decisionId(), details))
+    }, false).compose(m -> audit.append(AccessEvents.exportStored(access, details))
         .recover(e -> vertx.executeBlocking(() -> {
           store.remove(media);
           return null;

@@ -1,6 +1,6 @@
 package camgate.gateway.http;
 
-import camgate.gateway.audit.AuditTrail;
+import camgate.gateway.access.AuditTrail;
 import camgate.gateway.camera.CameraFeed;
 import camgate.gateway.policy.PolicyDecisionClient;
 import io.vertx.core.Future;

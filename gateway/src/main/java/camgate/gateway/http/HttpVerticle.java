@@ -1,5 +1,6 @@
 package camgate.gateway.http;
 
+import camgate.gateway.access.AccessGate;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;

@@ -1,8 +1,9 @@
 package camgate.gateway.http;
 
-import camgate.gateway.audit.AuditTrail;
+import camgate.gateway.access.AccessGate;
+import camgate.gateway.access.AccessRequest.Target;
+import camgate.gateway.access.HttpCaller;
 import camgate.gateway.camera.CameraFeed;
-import camgate.gateway.policy.PolicyDecisionClient;
 import camgate.redaction.RedactionStats;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -10,7 +11,6 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 import java.time.Duration;
-import java.util.Map;
 
 /**
  * The vendor's maintenance access (action {@code maintenance}), allowed by policy only inside a
@@ -27,19 +27,10 @@ public final class MaintenanceRoutes {
 
   private final Vertx vertx;
   private final AccessGate gate;
-  private final CameraAccess cameras;
-  private final AuditTrail audit;
-  private final PolicyDecisionClient policy;
-  private final Duration recheckInterval;
 
-  public MaintenanceRoutes(Vertx vertx, Map<String, CameraFeed> feeds, AccessGate gate, PolicyDecisionClient policy,
-                           AuditTrail audit, Duration recheckInterval) {
+  public MaintenanceRoutes(Vertx vertx, AccessGate gate) {
     this.vertx = vertx;
     this.gate = gate;
-    this.cameras = new CameraAccess(feeds, gate, audit);
-    this.audit = audit;
-    this.policy = policy;
-    this.recheckInterval = recheckInterval;
   }
 
   public void mount(Router router) {
@@ -48,24 +39,27 @@ public final class MaintenanceRoutes {
   }
 
   private void diagnostics(RoutingContext rc) {
-    cameras.withCamera(rc, "maintenance", new JsonObject(), (feed, access) -> {
-      RedactionStats stats = feed.redactionStats();
-      JsonObject body = new JsonObject().put("camera", feed.camera().id()).put("zone", feed.camera().zone())
-          .put("status", feed.status().toJson())
-          .put("privacy_masks_loaded", feed.masksKnown())
-          .put("redaction", new JsonObject().put("frames", stats.frames()).put("fail_safe_frames", stats.failSafeFrames())
-              .put("detector_errors", stats.detectorErrors()).put("late_frames", stats.lateFrames()))
-          .put("consumers", feed.redactedHub().consumers() + feed.masksOnlyHub().consumers())
-          .put("access_ends_in_s", access.decision().maxDuration().map(Duration::toSeconds).orElse(0L))
-          .put("audit_seq", access.auditSeq());
-      rc.response().putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store")
-          .end(body.encode());
-    });
+    HttpCaller.admit(gate, rc, "maintenance", Target.camera(rc.pathParam("id"), false), new JsonObject())
+        .onSuccess(access -> {
+          CameraFeed feed = access.camera();
+          RedactionStats stats = feed.redactionStats();
+          JsonObject body = new JsonObject().put("camera", feed.camera().id()).put("zone", feed.camera().zone())
+              .put("status", feed.status().toJson())
+              .put("privacy_masks_loaded", feed.masksKnown())
+              .put("redaction", new JsonObject().put("frames", stats.frames())
+                  .put("fail_safe_frames", stats.failSafeFrames()).put("detector_errors", stats.detectorErrors())
+                  .put("late_frames", stats.lateFrames()))
+              .put("consumers", feed.redactedHub().consumers() + feed.masksOnlyHub().consumers())
+              .put("access_ends_in_s", access.decision().maxDuration().map(Duration::toSeconds).orElse(0L))
+              .put("audit_seq", access.auditSeq());
+          rc.response().putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store")
+              .end(body.encode());
+        });
   }
 
   private void stream(RoutingContext rc) {
-    // Never the masks-only view: maintenance is not a judicial requisition, whatever a policy change says.
-    cameras.withFrames(rc, "maintenance", new JsonObject(), (feed, access) ->
-        new MjpegSession(vertx, rc.response(), access, audit, policy, gate::now).start(feed.redactedHub(), recheckInterval));
+    // The fully redacted view: Access.view() never gives maintenance the masks-only one.
+    HttpCaller.admit(gate, rc, "maintenance", Target.camera(rc.pathParam("id"), true), new JsonObject())
+        .onSuccess(access -> MjpegSession.start(vertx, rc.response(), access));
   }
 }

@@ -49,6 +49,16 @@ public record PolicyDecision(Outcome outcome, boolean redactFaces, boolean redac
   }
 
   /**
+   * The allowed listing of the cameras the policy's visibility rule ({@code camgate.visibility.cameras})
+   * names for a subject: what the listing shows is decided by that rule, camera by camera.
+   */
+  public static PolicyDecision listing(int cameras, String policyVersion) {
+    return new PolicyDecision(Outcome.ALLOW, true, true,
+        List.of("camera list filtered by policy camgate.visibility: " + cameras + " visible"),
+        List.of("camgate.visibility.cameras"), Optional.empty(), "", policyVersion);
+  }
+
+  /**
    * Reads OPA's result object strictly: anything but a boolean {@code allow} is a deny, and an
    * allowed decision that does not say what to redact redacts everything.
    */

@@ -1,9 +1,11 @@
 package camgate.gateway.publish;
 
-import camgate.audit.AuditEvent;
-import camgate.gateway.audit.AuditTrail;
-import camgate.gateway.http.Access;
-import camgate.gateway.http.AccessGate;
+import camgate.gateway.access.Access;
+import camgate.gateway.access.AccessEvents;
+import camgate.gateway.access.AccessGate;
+import camgate.gateway.access.AccessRequest.Target;
+import camgate.gateway.access.AuditTrail;
+import camgate.gateway.access.HttpCaller;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -63,7 +65,7 @@ public final class PolicyAdminRoutes {
     router.post("/admin/policy/publish").handler(rc -> run(rc, "publish", (p, access) -> {
       JsonObject body = body(rc);
       String reason = reason(body);
-      return p.publish(proposal(rc, true), access.subject().id(), reason, v -> recordPublication(access, v))
+      return p.publish(proposal(rc, true), access.subject().id(), reason, recorder(access))
           .map(PublishedVersion::toJson);
     }));
     router.post("/admin/policy/rollback").handler(rc -> run(rc, "rollback", (p, access) -> {
@@ -73,7 +75,7 @@ public final class PolicyAdminRoutes {
         throw new PolicyRejected(400, "rollback needs {\"version\": <number from GET /admin/policy/versions>, "
             + "\"reason\": \"...\"}, found version " + body.getValue("version"));
       }
-      return p.rollback(version, access.subject().id(), reason, v -> recordPublication(access, v))
+      return p.rollback(version, access.subject().id(), reason, recorder(access))
           .map(PublishedVersion::toJson);
     }));
   }
@@ -83,7 +85,8 @@ public final class PolicyAdminRoutes {
   }
 
   private void run(RoutingContext rc, String operation, Operation op) {
-    gate.admit(rc, "admin_policy", RESOURCE, new JsonObject().put("operation", operation)).onSuccess(access -> {
+    HttpCaller.admit(gate, rc, "admin_policy", Target.resource(RESOURCE), new JsonObject().put("operation", operation))
+        .onSuccess(access -> {
       if (publisher.isEmpty()) {
         send(rc, 501, new JsonObject().put("error", "the policy workflow needs the gateway's own OPA: with opa.url "
             + "(an external OPA) or opa.signed_bundles false the gateway does not serve the policy; publish "
@@ -119,19 +122,32 @@ public final class PolicyAdminRoutes {
     rc.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
   }
 
-  private Future<?> recordPublication(Access access, PublishedVersion v) {
-    Map<String, Object> details = new LinkedHashMap<>();
-    details.put("version", v.number());
-    details.put("revision", v.revision());
-    details.put("content_hash", v.contentHash());
-    details.put("author", v.author());
-    details.put("reason", v.reason());
-    details.put("kind", v.kind());
-    details.put("time", v.publishedAt().toString());
-    v.rolledBackTo().ifPresent(n -> details.put("rolled_back_to", n));
-    details.put("decision_seq", access.auditSeq());
-    return audit.append(new AuditEvent("policy_published", access.subject().toMap(), "admin_policy",
-        AuditTrail.plain(RESOURCE), null, v.revision(), access.decision().decisionId(), details));
+  /** Records a publication's intent before OPA is served it, and its activation once OPA has it. */
+  private PolicyPublisher.Recorder recorder(Access access) {
+    return new PolicyPublisher.Recorder() {
+      @Override
+      public Future<?> intent(PublishedVersion v) {
+        return audit.append(AccessEvents.policyIntent(access, publication(v), v.revision()));
+      }
+
+      @Override
+      public Future<?> record(PublishedVersion v) {
+        return audit.append(AccessEvents.policyPublished(access, publication(v), v.revision()));
+      }
+    };
+  }
+
+  private static Map<String, Object> publication(PublishedVersion v) {
+    Map<String, Object> version = new LinkedHashMap<>();
+    version.put("version", v.number());
+    version.put("revision", v.revision());
+    version.put("content_hash", v.contentHash());
+    version.put("author", v.author());
+    version.put("reason", v.reason());
+    version.put("kind", v.kind());
+    version.put("time", v.publishedAt().toString());
+    v.rolledBackTo().ifPresent(n -> version.put("rolled_back_to", n));
+    return version;
   }
 
   private static JsonObject body(RoutingContext rc) {

@@ -40,9 +40,18 @@ public final class PolicyPublisher implements AutoCloseable {
   /** How many access decisions a dry-run replays at most. */
   public static final int MAX_DRY_RUN = 5000;
 
-  /** Records a publication durably (the audit log's policy_published entry); a failed future undoes it. */
+  /**
+   * Records a publication durably (the audit log's policy_published entries): its intent before OPA is
+   * served the version, so no version is ever in force without a trace, then its activation.
+   */
   public interface Recorder {
+    /** Records the activation; a failed future undoes it. */
     Future<?> record(PublishedVersion version);
+
+    /** Records the intent, before OPA is served the version; a failed future stops the publication unchanged. */
+    default Future<?> intent(PublishedVersion version) {
+      return Future.succeededFuture();
+    }
   }
 
   private final Vertx vertx;
@@ -228,7 +237,7 @@ public final class PolicyPublisher implements AutoCloseable {
             new JsonObject().put("check", check.toJson()));
       }
       return storeVersion(candidate, author, reason, "publish", Optional.empty());
-    }).compose(created -> activate(created.previous, created.version, recorder)));
+    }).compose(created -> serve(created, recorder)));
   }
 
   /**
@@ -253,7 +262,7 @@ public final class PolicyPublisher implements AutoCloseable {
             + "; nothing was rolled back", new JsonObject().put("check", check.toJson()));
       }
       return storeVersion(content, author, reason, "rollback", Optional.of(version));
-    }).compose(created -> activate(created.previous, created.version, recorder)));
+    }).compose(created -> serve(created, recorder)));
   }
 
   private record Created(PublishedVersion previous, PublishedVersion version) {
@@ -267,9 +276,23 @@ public final class PolicyPublisher implements AutoCloseable {
     PublishedVersion v = new PublishedVersion(number, PublishedVersion.revisionOf(number, hash), hash, author, reason,
         clock.instant(), kind, rolledBackTo);
     store.add(v, content, signer.sign(content, v.revision()));
-    store.activate(number);
-    LOG.info("policy version {} ({}) by {} is now served to OPA: {}", number, v.revision(), author, reason);
     return new Created(previous, v);
+  }
+
+  /** Records the intent, serves the stored version to OPA, then waits for it as {@link #activate} does. */
+  private Future<PublishedVersion> serve(Created created, Recorder recorder) {
+    PublishedVersion v = created.version;
+    return recorder.intent(v)
+        .recover(e -> Future.failedFuture(new PolicyRejected(503, "the publication of " + v.revision()
+            + " could not be recorded in the audit log before it was served (" + e.getMessage()
+            + "), so nothing changed; version " + created.previous.number() + " stays active")))
+        .compose(recorded -> blocking(() -> {
+          store.activate(v.number());
+          LOG.info("policy version {} ({}) by {} is now served to OPA: {}", v.number(), v.revision(), v.author(),
+              v.reason());
+          return v;
+        }))
+        .compose(served -> activate(created.previous, v, recorder));
   }
 
   /** Waits for OPA, records, and undoes the activation when either fails. */
@@ -308,8 +331,13 @@ public final class PolicyPublisher implements AutoCloseable {
    */
   private Future<PublishedVersion> revert(PublishedVersion previous, PublishedVersion failed, String why) {
     LOG.error("undoing policy version {} ({}): {}", failed.number(), failed.revision(), why);
-    return blocking(() -> storeVersion(store.content(previous.number()), "camgate-gateway",
-        "automatic revert of version " + failed.number() + ": " + why, "revert", Optional.of(previous.number())))
+    return blocking(() -> {
+      // Back to content that was in force and recorded before: served at once, no new intent to record.
+      Created created = storeVersion(store.content(previous.number()), "camgate-gateway",
+          "automatic revert of version " + failed.number() + ": " + why, "revert", Optional.of(previous.number()));
+      store.activate(created.version().number());
+      return created;
+    })
         .compose(created -> awaitActive(created.version().revision(), activationTimeout).map(created.version()))
         .onFailure(e -> LOG.error("OPA did not activate the revert of {}: {}", failed.revision(), e.getMessage()));
   }

@@ -3,8 +3,8 @@ package camgate.gateway.console;
 import camgate.audit.AuditLog;
 import camgate.audit.AuditLogOptions;
 import camgate.gateway.GatewayConfig;
-import camgate.gateway.audit.AuditTrail;
-import camgate.gateway.http.AccessGate;
+import camgate.gateway.access.AccessGate;
+import camgate.gateway.access.AuditTrail;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
@@ -44,8 +44,8 @@ class ConsoleFailClosedTest {
           "operator-pass", "agent-042", "operator")));
       GatewayConfig config = GatewayConfig.fromJson(json, dir);
       Router router = Router.router(vertx);
-      new ConsoleRoutes(vertx, config, new AccessGate(config.apiKeys(), null, audit, Clock.systemUTC(), () -> "t"),
-          audit, Map.of()).mount(router);
+      new ConsoleRoutes(vertx, config, new AccessGate(vertx, config.apiKeys(), Map.of(), null, audit, Clock.systemUTC(),
+          Duration.ofSeconds(30), () -> "t"), audit, Clock.systemUTC()).mount(router);
       HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
           .await(10, TimeUnit.SECONDS);
       HttpRequest signIn = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.actualPort()

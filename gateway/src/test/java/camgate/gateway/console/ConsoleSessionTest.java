@@ -4,8 +4,8 @@ import camgate.audit.AuditEntry;
 import camgate.audit.AuditLog;
 import camgate.audit.AuditLogOptions;
 import camgate.gateway.GatewayConfig;
-import camgate.gateway.audit.AuditTrail;
-import camgate.gateway.http.AccessGate;
+import camgate.gateway.access.AccessGate;
+import camgate.gateway.access.AuditTrail;
 import camgate.gateway.support.MutableClock;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -61,8 +61,9 @@ class ConsoleSessionTest {
         .put("console", new JsonObject().put("session_idle_s", 600).put("session_max_s", 3600).put("max_failures", 3)
             .put("lock_s", 300).put("body_limit_bytes", 4096));
     GatewayConfig config = GatewayConfig.fromJson(json, dir);
-    AccessGate gate = new AccessGate(config.apiKeys(), null, audit, clock, () -> "test");
-    ConsoleRoutes console = new ConsoleRoutes(vertx, config, gate, audit, Map.of(), clock);
+    AccessGate gate = new AccessGate(vertx, config.apiKeys(), Map.of(), null, audit, clock, Duration.ofSeconds(30),
+        () -> "test");
+    ConsoleRoutes console = new ConsoleRoutes(vertx, config, gate, audit, clock);
     Router router = Router.router(vertx);
     console.mount(router);
     router.route("/probe").handler(rc -> rc.response().end(

@@ -1,5 +1,6 @@
 package camgate.gateway.publish;
 
+import static org.awaitility.Awaitility.await;
 import camgate.audit.AuditEntry;
 import camgate.gateway.ApiKeys;
 import camgate.gateway.support.TestGateway;
@@ -150,16 +151,8 @@ class PolicyWorkflowTest {
   }
 
   static JsonObject awaitOpaStatus(Predicate<JsonObject> condition, String what) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    JsonObject status = opaStatus();
-    while (!condition.test(status)) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("OPA never reported " + what + "; last status " + status.encode());
-      }
-      Thread.sleep(200);
-      status = opaStatus();
-    }
-    return status;
+    return await("OPA reports " + what).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+        .until(PolicyWorkflowTest::opaStatus, condition::test);
   }
 
   static List<AuditEntry> published() {

@@ -1,5 +1,6 @@
 package camgate.gateway.support;
 
+import static org.awaitility.Awaitility.await;
 import camgate.audit.AuditEntry;
 import camgate.gateway.ApiKeys;
 import camgate.gateway.Gateway;
@@ -200,16 +201,11 @@ public final class TestGateway implements AutoCloseable {
    * The first audit entry of a type at or after index {@code from}, waiting up to 10 s: a stream's end is
    * appended just after its connection closes.
    */
-  public AuditEntry awaitEntry(String type, long from) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (System.nanoTime() < deadline) {
-      Optional<AuditEntry> found = entries().stream().skip(from).filter(e -> e.event().type().equals(type)).findFirst();
-      if (found.isPresent()) {
-        return found.get();
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("no " + type + " entry in the audit log from index " + from);
+  public AuditEntry awaitEntry(String type, long from) {
+    return await("a " + type + " entry in the audit log from index " + from).atMost(Duration.ofSeconds(10))
+        .until(() -> entries().stream().skip(from).filter(e -> e.event().type().equals(type)).findFirst(),
+            Optional::isPresent)
+        .get();
   }
 
   public List<AuditEntry> entries() {
@@ -217,17 +213,10 @@ public final class TestGateway implements AutoCloseable {
   }
 
   /** Waits until a camera publishes frames (its first detection pass done). */
-  public void awaitLive(String cameraId, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      var feed = gateway.feeds().get(cameraId);
-      if (feed.status().live() && feed.redactedHub().latest().isPresent()) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("camera " + cameraId + " not live after " + timeout + ": "
-        + gateway.feeds().get(cameraId).status());
+  public void awaitLive(String cameraId, Duration timeout) {
+    var feed = gateway.feeds().get(cameraId);
+    await("camera " + cameraId + " live").atMost(timeout)
+        .until(() -> feed.status().live() && feed.redactedHub().latest().isPresent());
   }
 
   @Override
