@@ -2,6 +2,7 @@ package camgate.gateway;
 
 import camgate.redaction.Detectors;
 import camgate.redaction.RedactionSettings;
+import camgate.gateway.console.ConsoleSettings;
 import camgate.redaction.RedactionStyle;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -80,12 +81,13 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
     List<CameraConfig> cameras = new ArrayList<>();
     Set<String> ids = new HashSet<>();
     for (Object o : json.getJsonArray("cameras", new JsonArray())) {
-      CameraConfig camera = CameraConfig.fromJson((JsonObject) o);
+      CameraConfig camera = CameraConfig.fromJson((JsonObject) o, base);
       if (!ids.add(camera.id())) {
         throw new IllegalArgumentException("camera id '" + camera.id() + "' appears twice in the configuration");
       }
       if (camera.isFile()) {
-        camera = new CameraConfig(camera.id(), resolve(base, camera.url()).toString(), camera.zone(), camera.loop());
+        camera = new CameraConfig(camera.id(), resolve(base, camera.url()).toString(), camera.zone(), camera.loop(),
+            camera.credentials());
       }
       cameras.add(camera);
     }
@@ -109,6 +111,7 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
 
     JsonObject raw = json.copy();
     raw.remove("api_keys");  // secrets never reach policies or logs
+    raw.remove("cameras");   // logins may sit in camera URLs: cameras() carries them, kept apart
     JsonObject exports = raw.getJsonObject("exports");
     if (exports != null && exports.getValue("ca_pem") != null) {
       Path pem = resolve(base, String.valueOf(exports.getValue("ca_pem")));
@@ -202,6 +205,20 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
 
   private JsonObject retention() {
     return raw.getJsonObject("retention", new JsonObject().put("snapshots_days", 30).put("exports_days", 30));
+  }
+
+  /** The web console's settings, defaults filled in. */
+  public ConsoleSettings console() {
+    JsonObject c = raw.getJsonObject("console", new JsonObject());
+    return new ConsoleSettings(Duration.ofSeconds(c.getLong("session_idle_s", 1800L)),
+        Duration.ofSeconds(c.getLong("session_max_s", 28_800L)), c.getInteger("max_failures", 5),
+        Duration.ofSeconds(c.getLong("lock_s", 900L)), c.getBoolean("secure_cookie", true),
+        c.getLong("body_limit_bytes", 65_536L));
+  }
+
+  /** The "people" section as written (the console reads and checks each entry). */
+  public JsonArray people() {
+    return raw.getJsonArray("people", new JsonArray()).copy();
   }
 
   /** The configuration as the policy guard reads it (camgate.config.violations). */

@@ -118,8 +118,11 @@ public final class CameraFeed implements AutoCloseable {
         if (!running.get()) {
           break;
         }
-        String why = e.getMessage() == null ? e.toString() : e.getMessage();
-        LOG.warn("camera {} down: {}; retrying in {} ms", camera.id(), why, backoff.toMillis());
+        // The library's message may carry the URL with its login: only a classified reason leaves this class,
+        // and the log gets the message with every login cut out.
+        String why = IngestFailure.describe(camera, e);
+        LOG.warn("camera {} down: {} ({}); retrying in {} ms", camera.id(), why, IngestFailure.scrub(camera, e),
+            backoff.toMillis());
         setStatus(CameraStatus.State.DOWN, why + "; retrying in " + backoff.toMillis() + " ms");
         sleep(backoff);
         backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
@@ -128,8 +131,8 @@ public final class CameraFeed implements AutoCloseable {
     setStatus(CameraStatus.State.STOPPED, "stopped");
   }
 
-  private FFmpegFrameGrabber open() throws org.bytedeco.javacv.FrameGrabber.Exception {
-    FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(camera.url());
+  private FFmpegFrameGrabber open() throws Exception {
+    FFmpegFrameGrabber grabber = new FFmpegFrameGrabber(camera.urlWithLogin(System::getenv));
     if (camera.url().startsWith("rtsp")) {
       grabber.setOption("rtsp_transport", "tcp");
       grabber.setOption("timeout", "5000000");      // socket I/O timeout, microseconds
@@ -142,12 +145,11 @@ public final class CameraFeed implements AutoCloseable {
       grabber.start();
     } catch (FFmpegFrameGrabber.Exception e) {
       grabber.close();
-      throw new FFmpegFrameGrabber.Exception("cannot open camera " + camera.id() + " at " + describe() + ": "
-          + e.getMessage());
+      throw new IngestFailure.OpenFailed(e);
     }
     if (grabber.getImageWidth() <= 0 || grabber.getImageHeight() <= 0) {
       grabber.close();
-      throw new FFmpegFrameGrabber.Exception("camera " + camera.id() + " at " + describe()
+      throw new IllegalStateException("stream of camera " + camera.id() + " at " + describe()
           + " has no video stream");
     }
     return grabber;
@@ -155,9 +157,10 @@ public final class CameraFeed implements AutoCloseable {
 
   private void pump(FFmpegFrameGrabber grabber, OpenCVFrameConverter.ToMat converter, JpegEncoder encoder)
       throws Exception {
-    long startNanos = System.nanoTime();
+    // The gateway's clock paces files and measures fps, so a test can drive both.
+    long startMillis = clock.millis();
     long firstTimestamp = -1;
-    long windowStart = System.nanoTime();
+    long windowStart = startMillis;
     long windowFrames = 0;
     double frameRate = grabber.getFrameRate() > 0 && grabber.getFrameRate() < 121 ? grabber.getFrameRate() : 25;
     long fileFrame = 0;
@@ -170,7 +173,7 @@ public final class CameraFeed implements AutoCloseable {
         }
         throw new IllegalStateException("stream of camera " + camera.id() + " ended");
       }
-      long elapsedMicros = (System.nanoTime() - startNanos) / 1000;
+      long elapsedMicros = (clock.millis() - startMillis) * 1000;
       if (camera.isFile()) {
         // A file is played like a camera: one frame per frame interval, never faster.
         long due = (long) (fileFrame++ * 1_000_000 / frameRate);
@@ -209,11 +212,11 @@ public final class CameraFeed implements AutoCloseable {
         }
       }
       windowFrames++;
-      long windowNanos = System.nanoTime() - windowStart;
-      if (windowNanos > 2_000_000_000L) {
-        fps = windowFrames * 1e9 / windowNanos;
+      long windowMillis = clock.millis() - windowStart;
+      if (windowMillis > 2_000) {
+        fps = windowFrames * 1e3 / windowMillis;
         windowFrames = 0;
-        windowStart = System.nanoTime();
+        windowStart = clock.millis();
         CameraStatus s = status.get();
         status.set(new CameraStatus(s.state(), s.since(), s.detail(), frames.get(), failSafeFrames.get(), fps));
       }
@@ -233,8 +236,7 @@ public final class CameraFeed implements AutoCloseable {
   }
 
   private String describe() {
-    // Never print credentials embedded in a camera URL.
-    return camera.url().replaceAll("//[^/@]*@", "//***@");
+    return camera.publicSource();
   }
 
   private static void sleep(Duration d) {
