@@ -60,7 +60,7 @@ class BadCameraTest {
       awaitDown(gw, "cam-face");
       awaitDown(gw, "cam-gare");
       awaitDown(gw, "cam-nomask");
-      assertTrue(gw.gateway().feeds().get("cam-face").status().detail().contains("cannot open camera cam-face"),
+      assertTrue(gw.gateway().feeds().get("cam-face").status().detail().contains("cannot open a local file"),
           gw.gateway().feeds().get("cam-face").status().detail());
 
       // The good camera still streams.

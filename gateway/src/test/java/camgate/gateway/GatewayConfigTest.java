@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -93,6 +94,38 @@ class GatewayConfigTest {
     JsonObject json = new JsonObject().put("cameras", new JsonArray().add(new JsonObject().put("id", "f")
         .put("url", "media/clip.avi").put("zone", "z")));
     assertEquals("/srv/camgate/media/clip.avi", GatewayConfig.fromJson(json, BASE).cameras().get(0).url());
+  }
+
+  @Test
+  void aLoginInACameraUrlIsMovedOutOfItAndOutOfThePolicyView() throws Exception {
+    JsonObject json = new JsonObject().put("cameras", new JsonArray()
+        .add(new JsonObject().put("id", "a").put("url", "rtsp://admin:pw@10.0.0.17:554/s1").put("zone", "z"))
+        .add(new JsonObject().put("id", "b").put("url", "rtsp://10.0.0.18/s1").put("zone", "z")
+            .put("credentials", new JsonObject().put("env", "CAM_B_LOGIN"))));
+    GatewayConfig config = GatewayConfig.fromJson(json, BASE);
+    CameraConfig a = config.cameras().get(0);
+    assertEquals("rtsp://10.0.0.17:554/s1", a.url());
+    assertEquals("rtsp://10.0.0.17:554", a.publicSource());
+    assertEquals("rtsp://admin:pw@10.0.0.17:554/s1", a.urlWithLogin(v -> null));
+    assertFalse(a.toString().contains("pw"), a.toString());
+    CameraConfig b = config.cameras().get(1);
+    assertEquals("rtsp://op:x@10.0.0.18/s1", b.urlWithLogin(v -> v.equals("CAM_B_LOGIN") ? "op:x" : null));
+    IOException unset = assertThrows(IOException.class, () -> b.urlWithLogin(v -> null));
+    assertTrue(unset.getMessage().contains("CAM_B_LOGIN"), unset.getMessage());
+    String view = config.policyView().encode() + config.raw().encode();
+    assertFalse(view.contains("admin") || view.contains("10.0.0.17"), view);
+  }
+
+  @Test
+  void aCameraLoginFileReadableByOthersIsRefused() throws Exception {
+    Path f = Files.createTempFile("cam", ".login");
+    Files.writeString(f, "op:secret\n");
+    Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    CameraConfig c = new CameraConfig("c", "rtsp://10.0.0.19/s", "z", false, new CameraCredentials.File(f));
+    IOException open = assertThrows(IOException.class, () -> c.urlWithLogin(v -> null));
+    assertTrue(open.getMessage().contains("chmod 600"), open.getMessage());
+    Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    assertEquals("rtsp://op:secret@10.0.0.19/s", c.urlWithLogin(v -> null));
   }
 
   @Test
