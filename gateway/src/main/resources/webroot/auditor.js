@@ -6,20 +6,81 @@
   await Camgate.start('auditor');
   let verdict = null;
   let tab = 'access';
-  let publicKeyPem = null;
+  // The trusted key fingerprint: pinned in this browser (trust on first use of the gateway's published key, or
+  // typed by the auditor, or moved along a verified rotation), shown and editable in #expected-fingerprint.
+  const PIN = 'camgate.audit.pin';
+  let gatewayKey = null; // {fingerprint, signsLatest} of GET /audit/public-key.pem
+  let pin = readPin();
+
+  function readPin() {
+    try {
+      const p = JSON.parse(localStorage.getItem(PIN));
+      return p && V.normalizeFingerprint(p.fingerprint) ? p : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function savePin(fingerprint, source, extra) {
+    pin = Object.assign({ fingerprint, source, since: new Date().toISOString() }, extra || {});
+    localStorage.setItem(PIN, JSON.stringify(pin));
+    document.getElementById('expected-fingerprint').value = fingerprint;
+    renderTrust();
+  }
+
+  const expectedInput = () => document.getElementById('expected-fingerprint');
+  const expected = () => V.normalizeFingerprint(expectedInput().value);
+
+  /** Where the expected fingerprint comes from: a code for data-source and a sentence for the auditor. */
+  function expectedSource() {
+    const f = expected();
+    if (!f) return { code: 'none', text: t(expectedInput().value.trim() ? 'aud.source.invalid' : 'aud.source.none') };
+    if (!pin || pin.fingerprint !== f) return { code: 'typed', text: t('aud.source.typed') };
+    const vars = { d: pin.since, f: pin.from || '', n: pin.at === undefined ? '' : pin.at };
+    return { code: pin.source, text: t('aud.source.' + pin.source, vars) };
+  }
+
+  function renderTrust() {
+    const g = document.getElementById('gateway-key');
+    g.textContent = gatewayKey ? t('aud.gatewaykey', { f: gatewayKey.fingerprint }) : t('aud.gatewaykey.none');
+    g.dataset.fingerprint = gatewayKey ? gatewayKey.fingerprint : '';
+    const source = expectedSource();
+    const s = document.getElementById('expected-source');
+    s.textContent = source.text;
+    s.dataset.source = source.code;
+    s.className = source.code === 'none' ? 'error' : 'muted';
+    const w = document.getElementById('pin-warning');
+    const changed = pin && gatewayKey && pin.fingerprint !== gatewayKey.fingerprint;
+    w.classList.toggle('hidden', !changed);
+    w.textContent = changed ? t('aud.pin.changed', { p: pin.fingerprint, d: pin.since, g: gatewayKey.fingerprint }) : '';
+  }
 
   async function latest() {
     const r = await api('/audit/checkpoints/latest');
     const body = await json(r);
     const out = document.getElementById('latest');
     const status = document.getElementById('latest-status');
+    try {
+      const pem = await (await fetch('/audit/public-key.pem')).text();
+      gatewayKey = { fingerprint: await V.fingerprint(V.rawKeyFromPem(pem)), pem };
+    } catch (e) {
+      gatewayKey = null;
+      status.textContent = t('common.error', { e: e.message });
+      status.className = 'error';
+    }
+    if (!pin && gatewayKey) savePin(gatewayKey.fingerprint, 'gateway');
+    expectedInput().value = pin ? pin.fingerprint : '';
+    renderTrust();
     if (!r.ok) { out.textContent = (body.reasons || [body.error]).join('; '); return; }
-    if (!body.note) { out.textContent = 'size 0'; return; }
+    if (!body.note || !gatewayKey) { out.textContent = 'size ' + (body.size || 0); return; }
     out.textContent = 'size ' + body.size + ' — ' + body.time + ' — root ' + body.root;
     try {
-      publicKeyPem = publicKeyPem || await (await fetch('/audit/public-key.pem')).text();
-      const ok = await V.signedBy(V.parseNote(body.note), [await V.importKey(publicKeyPem)]);
-      status.textContent = ok ? '✓ Ed25519' : '✗ Ed25519';
+      const note = V.parseNote(body.note);
+      const key = await V.noteKey(note.origin, gatewayKey.pem);
+      const ok = await V.signedBy(note, key);
+      // Right after a key rotation the latest checkpoint is still the old key's (the one covering the announcement).
+      status.textContent = ok ? '✓ Ed25519' : '✗ Ed25519 — ' + t('aud.latest.otherkey',
+        { k: note.signatures.map(s => V.hex(s.keyHash)).join(', '), g: key.keyId });
       status.className = ok ? 'verified' : 'error';
       status.dataset.verified = ok;
     } catch (e) {
@@ -35,12 +96,30 @@
     p.classList.toggle('verified', v.ok);
     p.classList.toggle('not-verified', !v.ok);
     p.dataset.verified = v.ok;
-    p.textContent = v.ok ? t('aud.verified', { n: v.entries, c: v.checkpoints.length }) : t('aud.notverified', { e: v.problem });
+    p.dataset.problem = v.problemCode || '';
+    p.textContent = v.ok ? t('aud.verified', { n: v.entries, c: v.checkpoints.length })
+      : v.problemCode === 'fingerprint' && v.expectedFingerprint
+        ? t('aud.notverified.key', { found: v.fingerprint, expected: v.expectedFingerprint, s: v.source.text })
+        : t('aud.notverified', { e: v.problem });
+    const key = document.getElementById('verified-key');
+    key.classList.toggle('hidden', !v.ok);
+    key.dataset.fingerprint = v.ok ? v.verifiedWith.fingerprint : '';
+    key.textContent = v.ok ? t('aud.verifiedkey', { f: v.verifiedWith.fingerprint, s: v.source.text }) : '';
+    const chain = document.getElementById('key-chain');
+    const keys = v.keys || [];
+    chain.classList.toggle('hidden', keys.length < 2);
+    chain.textContent = keys.length < 2 ? '' : t('aud.keychain') + ' ' + keys.map(k => k.announcedAt === null
+      ? t('aud.keychain.first', { f: k.fingerprint, c: k.checkpoints })
+      : t('aud.keychain.next', { f: k.fingerprint, n: k.announcedAt, c: k.checkpoints })).join(' → ');
+    const moved = document.getElementById('pin-moved');
+    moved.classList.toggle('hidden', !v.pinMoved);
+    moved.textContent = v.pinMoved ? t('aud.pin.moved', v.pinMoved) : '';
     document.getElementById('checkpoints-section').classList.remove('hidden');
-    document.getElementById('checkpoints').replaceChildren(...v.checkpoints.map(c => el('tr', { dataset: { ok: c.signature && c.rootMatches } },
+    document.getElementById('checkpoints').replaceChildren(...v.checkpoints.map(c => el('tr', { dataset: { ok: trusted(c) } },
       el('td', {}, c.index), el('td', {}, c.size), el('td', {}, c.time), el('td', { class: 'mono' }, c.root.substring(0, 16) + '…'),
-      el('td', { class: c.signature && c.rootMatches ? 'verified' : 'error' },
-        (c.signature ? '✓' : '✗') + ' signature, ' + (c.rootMatches ? '✓' : '✗') + ' root'))));
+      el('td', { class: trusted(c) ? 'verified' : 'error' },
+        (c.signature && pinned(verdict) ? '✓' : '✗') + ' signature (' + c.keyId + (pinned(verdict) ? '' : ', ' + t('aud.notpinned')) + '), '
+        + (c.rootMatches ? '✓' : '✗') + ' root'))));
     const register = document.getElementById('register-section');
     register.classList.remove('hidden');
     // The register of a bundle that failed verification is shown for inspection, marked as untrustworthy.
@@ -48,19 +127,42 @@
     renderRegister();
   }
 
+  /** Whether the bundle's keys lead to the pinned one: otherwise no signature in it counts, valid or not. */
+  const pinned = v => v.problemCode !== 'fingerprint' && (v.keys || []).length > 0;
+  /** A checkpoint row whose signature is by a key the pin vouches for and whose root matches the entries. */
+  const trusted = c => pinned(verdict) && c.signature && c.rootMatches;
+
+  /**
+   * After a bundle verified against the pin, a later key of its chain that signed a checkpoint is endorsed by the
+   * pinned one (a checkpoint of the pinned key covers its announcement): the pin follows it to the newest such key.
+   */
+  function followRotation(v) {
+    if (!v.ok || !pin || v.verifiedWith.fingerprint !== pin.fingerprint) return;
+    const from = v.keys.indexOf(v.verifiedWith);
+    const newest = v.keys.filter((k, i) => i > from && k.checkpoints > 0).pop();
+    if (!newest) return;
+    v.pinMoved = { f: pin.fingerprint, g: newest.fingerprint, n: newest.announcedAt };
+    savePin(newest.fingerprint, 'rotation', { from: pin.fingerprint, at: newest.announcedAt });
+  }
+
   async function verifyBuffer(buffer) {
     const p = document.getElementById('verdict');
     p.classList.remove('hidden', 'verified', 'not-verified');
     p.textContent = t('aud.verifying');
     delete p.dataset.verified;
-    showVerdict(await V.verifyBundle(buffer));
+    const source = expectedSource();
+    const v = await V.verifyBundle(buffer, { expectedFingerprint: expected() });
+    v.source = source;
+    followRotation(v);
+    showVerdict(v);
   }
 
   async function exportAndVerify() {
     const r = await api('/audit/export');
     if (!r.ok) {
       const body = await json(r);
-      showVerdict({ ok: false, problem: (body.reasons || [body.error]).join('; '), checkpoints: [], parsed: [], lines: [], entries: 0 });
+      showVerdict({ ok: false, problem: (body.reasons || [body.error]).join('; '), checkpoints: [], parsed: [], lines: [], entries: 0,
+        keys: [], source: expectedSource() });
       return;
     }
     const buffer = await r.arrayBuffer();
@@ -117,7 +219,7 @@
     const out = document.getElementById('proof-result');
     out.dataset.seq = seq;
     delete out.dataset.verified;
-    const cp = verdict.checkpoints.filter(c => c.signature && c.rootMatches && c.size > seq).pop();
+    const cp = verdict.checkpoints.filter(c => trusted(c) && c.size > seq).pop();
     if (!cp) { out.textContent = t('aud.proof.bad', { n: seq, e: 'no verified checkpoint covers it' }); out.className = 'error'; out.dataset.verified = false; return; }
     try {
       const r = await api('/audit/entries/' + seq + '/proof?size=' + cp.size);
@@ -144,6 +246,11 @@
   document.querySelectorAll('#tabs button').forEach(b => b.addEventListener('click', () => { tab = b.dataset.tab; renderRegister(); }));
   ['f-camera', 'f-person', 'f-purpose', 'f-from', 'f-to', 'f-decision'].forEach(id =>
     ['input', 'change'].forEach(type => document.getElementById(id).addEventListener(type, renderRegister)));
-  document.addEventListener('camgate:lang', () => { if (verdict) showVerdict(verdict); });
+  expectedInput().addEventListener('input', renderTrust);
+  document.getElementById('pin').addEventListener('click', () => {
+    if (expected()) savePin(expected(), 'typed');
+    else renderTrust();
+  });
+  document.addEventListener('camgate:lang', () => { renderTrust(); if (verdict) showVerdict(verdict); });
   await latest();
 })();

@@ -102,18 +102,52 @@ const AuditVerify = (() => {
     return { origin: lines[0], size: parseInt(lines[1], 10), root, time, body, signatures };
   }
 
-  async function importKey(pem) {
-    const b64 = pem.replace(/-----(BEGIN|END) PUBLIC KEY-----/g, '').replace(/\s+/g, '');
-    return crypto.subtle.importKey('spki', fromB64(b64), { name: 'Ed25519' }, false, ['verify']);
+  /** SubjectPublicKeyInfo DER prefix of an Ed25519 key (RFC 8410): SEQUENCE, AlgorithmIdentifier 1.3.101.112, BIT STRING. */
+  const SPKI_ED25519 = Uint8Array.of(0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00);
+
+  /** The raw 32-byte Ed25519 key of a PUBLIC KEY PEM; throws saying what was found instead. */
+  function rawKeyFromPem(pem) {
+    const m = /-----BEGIN ([A-Z ]+)-----([A-Za-z0-9+/=\s]*)-----END \1-----/.exec(String(pem));
+    if (!m) throw new Error("expected a PEM block '-----BEGIN PUBLIC KEY-----', found no PEM data");
+    if (m[1] !== 'PUBLIC KEY') throw new Error("expected a PEM 'PUBLIC KEY', found '" + m[1] + "'");
+    const der = fromB64(m[2].replace(/\s+/g, ''));
+    if (der.length !== 44 || !equal(der.subarray(0, 12), SPKI_ED25519)) {
+      throw new Error('expected an Ed25519 public key (44-byte SubjectPublicKeyInfo), found ' + der.length + ' bytes of another kind');
+    }
+    return der.slice(12);
   }
 
-  /** True when one of the note's signatures verifies with one of the keys. */
-  async function signedBy(note, keys) {
+  /** SHA256:<hex> of the raw 32-byte key: what AuditLog.keyFingerprint() and the CLI's --key-fingerprint use. */
+  async function fingerprint(raw) {
+    return 'SHA256:' + hex(await sha256(raw));
+  }
+
+  /**
+   * The fingerprint as typed or pasted, in the form fingerprint() gives (SHA256: and lower-case hex), or null when
+   * it is not one (empty, wrong length, not hex).
+   */
+  function normalizeFingerprint(text) {
+    const m = /^\s*(?:SHA256:)?([0-9a-fA-F]{64})\s*$/i.exec(String(text || ''));
+    return m ? 'SHA256:' + m[1].toLowerCase() : null;
+  }
+
+  /**
+   * An Ed25519 public key under a signed-note key name (the log origin), as NoteKey in Java: its C2SP key hash
+   * (first 4 bytes of SHA-256(name || 0x0A || 0x01 || key)), key id (that hash in hex) and fingerprint.
+   */
+  async function noteKey(name, pem) {
+    const raw = rawKeyFromPem(pem);
+    const keyHash = (await sha256(enc.encode(name), Uint8Array.of(0x0a, 0x01), raw)).slice(0, 4);
+    const key = await crypto.subtle.importKey('raw', raw, { name: 'Ed25519' }, false, ['verify']);
+    return { name, keyHash, keyId: hex(keyHash), fingerprint: await fingerprint(raw), key };
+  }
+
+  /** True when one of the note's signatures is the key's (same name and key hash) and verifies over the body. */
+  async function signedBy(note, noteKey) {
+    const body = enc.encode(note.body);
     for (const s of note.signatures) {
-      if (s.signature.length !== 64) continue;
-      for (const k of keys) {
-        if (await crypto.subtle.verify({ name: 'Ed25519' }, k, s.signature, enc.encode(note.body))) return true;
-      }
+      if (s.name === noteKey.name && equal(s.keyHash, noteKey.keyHash) && s.signature.length === 64
+          && await crypto.subtle.verify({ name: 'Ed25519' }, noteKey.key, s.signature, body)) return true;
     }
     return false;
   }
@@ -152,85 +186,195 @@ const AuditVerify = (() => {
     return files;
   }
 
+  /** The lines of entries.jsonl and whatever follows the last newline (empty unless truncated or edited). */
   function splitLines(bytes) {
     const lines = [];
     let start = 0;
     for (let i = 0; i < bytes.length; i++) {
       if (bytes[i] === 10) { lines.push(bytes.subarray(start, i)); start = i + 1; }
     }
-    if (start !== bytes.length) throw new Error('entries.jsonl has no final newline after entry ' + lines.length + ': truncated or edited');
-    return lines;
+    return { lines, trailing: bytes.length - start };
   }
 
+  /** A problem found in a bundle: its message, and the verdict's problem code (data-problem in the page). */
+  class BundleProblem extends Error {
+    constructor(code, message) { super(message); this.code = code; }
+  }
+
+  const where = seq => 'entry ' + seq + ' (entries.jsonl line ' + (seq + 1) + ')';
+  const entryProblem = (seq, message) => new BundleProblem('entry', where(seq) + message);
+  const checkpointProblem = (i, note, message) => new BundleProblem('checkpoint', 'checkpoint ' + i
+    + ' (checkpoints.jsonl line ' + (i + 1) + ', size ' + note.size + ') ' + message);
+
   /**
-   * Verifies an export bundle (zip bytes): every checkpoint is signed by a trusted key (the bundle's, or one a
-   * key_rotation entry announced before it) and its root equals the root recomputed from entries.jsonl; every
-   * entry's seq is its line number; the last checkpoint covers every entry. Never throws: returns a verdict
-   * {ok, entries, checkpoints: [{index, size, time, root, signature, rootMatches}], problem, lines, parsed}.
+   * Verifies an export bundle (zip bytes) as BundleVerifier does, against a pinned key fingerprint. Never throws.
+   *
+   * <p>In log order: every entry is JSON whose seq is its line number; whenever the entries reach a checkpoint's
+   * size, that checkpoint must be signed by the trusted key and its root must equal the root recomputed from the
+   * entries; the last checkpoint must cover every entry. The trusted key is public-key.pem at first; a key_rotation
+   * entry's new key replaces it only once a checkpoint verified with the current key covers that entry (the
+   * announced key is pending until then, and a later announcement replaces a pending one). Verification stops at
+   * the first problem, like the Java verifier; every parseable entry is still returned for inspection.
+   *
+   * <p>The pin: options.expectedFingerprint (SHA256:<hex>) must be the fingerprint of public-key.pem (the CLI's
+   * --key-fingerprint rule), or of a key this bundle's verified chain rotated to and that signed a verified
+   * checkpoint: such a checkpoint's root fixes every entry before it, and that key's own checkpoints cover every
+   * announcement after it, so a gateway that publishes its key after a rotation still pins the whole bundle.
+   * Without an expected fingerprint nothing verifies: the bundle's own key proves nothing by itself.
+   *
+   * @returns {ok, problem, problemCode, entries, checkpoints: [{index, size, time, root, keyId, signature,
+   *     rootMatches}], fingerprint (of public-key.pem), expectedFingerprint, verifiedWith (the chain key matching
+   *     the pin, or null), keys (the chain: [{fingerprint, keyId, announcedAt (seq, null for public-key.pem),
+   *     checkpoints (verified with it)}]), chainProblem, lines, parsed}
    */
-  async function verifyBundle(zipBuffer) {
-    const verdict = { ok: false, entries: 0, checkpoints: [], problem: null, lines: [], parsed: [] };
+  async function verifyBundle(zipBuffer, options) {
+    const expected = normalizeFingerprint(options && options.expectedFingerprint);
+    const verdict = { ok: false, entries: 0, checkpoints: [], problem: null, problemCode: null, lines: [], parsed: [],
+      fingerprint: null, expectedFingerprint: expected, verifiedWith: null, keys: [], chainProblem: null };
     try {
       const files = await unzip(zipBuffer);
       for (const f of ['entries.jsonl', 'checkpoints.jsonl', 'public-key.pem']) {
-        if (!files[f]) throw new Error('missing ' + f + ' in the bundle');
+        if (!files[f]) throw new BundleProblem('bundle', 'missing ' + f + ' in the bundle');
       }
-      const keys = [await importKey(new TextDecoder().decode(files['public-key.pem']))];
-      const lines = splitLines(files['entries.jsonl']);
+      const { lines, trailing } = splitLines(files['entries.jsonl']);
       verdict.lines = lines;
-      const records = new TextDecoder().decode(files['checkpoints.jsonl']).split('\n').filter(l => l.trim())
-        .map((l, i) => { try { return JSON.parse(l); } catch (e) { throw new Error('checkpoint ' + i + ' is not JSON'); } });
-      if (records.length === 0) throw new Error('checkpoints.jsonl is empty: nothing is signed');
-      const notes = records.map((r, i) => {
-        if (typeof r.note !== 'string') throw new Error('checkpoint ' + i + ' has no signed note');
-        return parseNote(r.note);
+      // For the register, shown even when the bundle does not verify (marked so): every entry that parses.
+      for (const line of lines) {
+        try { verdict.parsed.push(JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(line))); } catch (e) { /* named below */ }
+      }
+      const notes = new TextDecoder().decode(files['checkpoints.jsonl']).split('\n').filter(l => l.trim()).map((l, i) => {
+        const at = 'checkpoint ' + i + ' (checkpoints.jsonl line ' + (i + 1) + ')';
+        let record;
+        try { record = JSON.parse(l); } catch (e) { throw new BundleProblem('checkpoint', at + ' is not valid JSON: ' + e.message); }
+        if (!record || typeof record.note !== 'string') throw new BundleProblem('checkpoint', at + " has no 'note' string with the signed checkpoint");
+        try { return parseNote(record.note); } catch (e) { throw new BundleProblem('checkpoint', at + ' note is malformed: ' + e.message); }
       });
-      const range = new CompactRange();
-      let next = 0;
-      const problems = [];
-      const checkAt = async () => {
-        while (next < notes.length && notes[next].size === range.size) {
-          const note = notes[next];
-          const signature = await signedBy(note, keys);
-          const root = await range.root();
-          const rootMatches = equal(root, note.root);
-          verdict.checkpoints.push({ index: next, size: note.size, time: note.time, root: hex(note.root), signature, rootMatches });
-          if (!signature) problems.push('checkpoint ' + next + ' (size ' + note.size + ') is not signed by a trusted key');
-          if (!rootMatches) problems.push('entries 0..' + (note.size - 1) + ' do not match checkpoint ' + next
-            + ': recomputed root ' + hex(root) + ', signed root ' + hex(note.root) + '; an entry was altered, removed or reordered');
-          next++;
-        }
-      };
-      await checkAt();
-      for (let seq = 0; seq < lines.length; seq++) {
-        const text = new TextDecoder('utf-8', { fatal: true }).decode(lines[seq]);
-        let entry;
-        try { entry = JSON.parse(text); } catch (e) { throw new Error('entry ' + seq + ' is not valid JSON'); }
-        if (entry.seq !== seq) problems.push('entry ' + seq + ' has seq ' + entry.seq + ': an entry is missing, inserted or out of order');
-        verdict.parsed.push(entry);
-        if (entry.type === 'key_rotation' && entry.details && entry.details.new_key_pem) {
-          try { keys.push(await importKey(entry.details.new_key_pem)); } catch (e) { problems.push('entry ' + seq + ' announces a malformed key'); }
-        }
-        await range.append(await hashLeaf(lines[seq]));
-        verdict.entries = seq + 1;
-        await checkAt();
+      if (notes.length === 0) throw new BundleProblem('bundle', 'checkpoints.jsonl is empty: nothing signed, nothing can be verified');
+      const origin = notes[0].origin;
+      let trusted;
+      try {
+        trusted = await noteKey(origin, new TextDecoder().decode(files['public-key.pem']));
+      } catch (e) {
+        throw new BundleProblem('bundle', 'public-key.pem: ' + e.message);
       }
-      if (next < notes.length) {
-        problems.push('checkpoint ' + next + ' covers ' + notes[next].size + ' entries but the bundle has ' + lines.length
-          + ' (or checkpoints are out of order): entries were removed');
+      verdict.fingerprint = trusted.fingerprint;
+      verdict.keys.push({ fingerprint: trusted.fingerprint, keyId: trusted.keyId, announcedAt: null, checkpoints: 0 });
+      try {
+        await verifyChain(verdict, lines, trailing, notes, origin, trusted);
+      } catch (e) {
+        if (!(e instanceof BundleProblem)) throw e;
+        verdict.chainProblem = e;
       }
-      const last = verdict.checkpoints[verdict.checkpoints.length - 1];
-      if (!last || last.size < lines.length) {
-        problems.push('entries ' + (last ? last.size : 0) + '..' + (lines.length - 1) + ' are not covered by any signed checkpoint');
+      // Pinned: the bundle's own key, or a key of its chain that signed a checkpoint verified in it.
+      verdict.verifiedWith = verdict.keys.find((k, i) => k.fingerprint === expected && (i === 0 || k.checkpoints > 0)) || null;
+      if (!verdict.verifiedWith) {
+        const later = verdict.keys.slice(1).map(k => k.fingerprint);
+        throw new BundleProblem('fingerprint', 'signed by a key with fingerprint ' + verdict.fingerprint + ', expected '
+          + (expected || 'a trusted fingerprint (none given)')
+          + (later.length ? ' (the keys it rotated to, ' + later.join(', ') + ', are not that key or signed no verified checkpoint)' : '')
+          + (verdict.chainProblem ? '; besides, ' + verdict.chainProblem.message : ''));
       }
-      if (problems.length) throw new Error(problems[0] + (problems.length > 1 ? ' (+' + (problems.length - 1) + ' more)' : ''));
+      if (verdict.chainProblem) throw verdict.chainProblem;
       verdict.ok = true;
     } catch (e) {
       verdict.problem = e.message;
+      verdict.problemCode = e instanceof BundleProblem ? e.code : 'bundle';
     }
+    if (verdict.chainProblem) verdict.chainProblem = verdict.chainProblem.message;
     return verdict;
   }
 
-  return { hashLeaf, hashChildren, rootFromInclusionProof, verifyInclusion, CompactRange, parseNote, importKey,
-    signedBy, unzip, verifyBundle, hex, fromHex, fromB64, equal };
+  /** The log-order pass of verifyBundle (BundleVerifier.run): throws the first BundleProblem. */
+  async function verifyChain(verdict, lines, trailing, notes, origin, initial) {
+    let trusted = initial;
+    let current = verdict.keys[0];
+    let pending = null;
+    let pendingSeq = -1;
+    let next = 0;
+    let previous = null;
+    const range = new CompactRange();
+    const checkSignature = async i => {
+      const note = notes[i];
+      if (note.origin !== origin) throw checkpointProblem(i, note, "origin '" + note.origin + "' differs from the bundle's origin '" + origin + "'");
+      if (await signedBy(note, trusted)) return;
+      const sameKey = note.signatures.some(s => s.name === trusted.name && equal(s.keyHash, trusted.keyHash));
+      throw checkpointProblem(i, note, sameKey
+        ? 'signature of key ' + trusted.keyId + ' does not verify: the note or its signature was forged or altered'
+        : 'is signed by ' + note.signatures.map(s => s.name + ' key ' + hex(s.keyHash)).join(', ') + ', not by the trusted key '
+          + trusted.name + ' ' + trusted.keyId + ' (' + trusted.fingerprint + ')');
+    };
+    const check = async i => {
+      const note = notes[i];
+      const row = { index: i, size: note.size, time: note.time, root: hex(note.root), keyId: trusted.keyId, signature: false, rootMatches: false };
+      verdict.checkpoints.push(row);
+      await checkSignature(i);
+      row.signature = true;
+      const computed = await range.root();
+      row.rootMatches = equal(computed, note.root);
+      if (!row.rootMatches) {
+        const from = previous ? previous.size : 0;
+        throw new BundleProblem('entries', 'entries ' + from + '..' + (note.size - 1) + ' do not match checkpoint ' + i + ' (size '
+          + note.size + ', validly signed): their tree root is ' + hex(computed) + ' but the checkpoint signs ' + hex(note.root)
+          + '; one of these entries was altered, replaced or reordered');
+      }
+      current.checkpoints++;
+    };
+    // Checkpoints of size 0 need no entries.
+    while (next < notes.length && notes[next].size === 0) {
+      await check(next);
+      previous = notes[next++];
+    }
+    const utf8 = new TextDecoder('utf-8', { fatal: true });
+    for (let seq = 0; seq < lines.length; seq++) {
+      let entry;
+      try { entry = JSON.parse(utf8.decode(lines[seq])); } catch (e) { throw entryProblem(seq, ' is not valid JSON: ' + e.message); }
+      const found = entry !== null && typeof entry === 'object' ? entry.seq : undefined;
+      if (found !== seq) {
+        throw entryProblem(seq, ' has seq ' + found + ', expected ' + seq + ': an entry is missing, inserted or out of order here');
+      }
+      if (entry.type === 'key_rotation') {
+        const pem = entry.details && typeof entry.details.new_key_pem === 'string' ? entry.details.new_key_pem : '';
+        try {
+          pending = await noteKey(origin, pem);
+          pendingSeq = seq;
+        } catch (e) {
+          throw entryProblem(seq, ' is a key_rotation without a valid details.new_key_pem: ' + e.message);
+        }
+      }
+      await range.append(await hashLeaf(lines[seq]));
+      verdict.entries = seq + 1;
+      while (next < notes.length && notes[next].size === range.size) {
+        await check(next);
+        previous = notes[next++];
+        // A rotation entry covered by a checkpoint of the current key makes the announced key the trusted one.
+        if (pending && pendingSeq < previous.size) {
+          trusted = pending;
+          current = { fingerprint: pending.fingerprint, keyId: pending.keyId, announcedAt: pendingSeq, checkpoints: 0 };
+          verdict.keys.push(current);
+          pending = null;
+        }
+      }
+      if (next < notes.length && notes[next].size < range.size) {
+        // Sizes must not decrease; reported at the checkpoint that breaks the order.
+        await checkSignature(next);
+        throw checkpointProblem(next, notes[next], 'size ' + notes[next].size + ' is smaller than the previous checkpoint\'s size '
+          + (previous ? previous.size : 0) + ': checkpoints must be in tree-size order');
+      }
+    }
+    if (trailing > 0) throw entryProblem(lines.length, ' has no final newline: the file was truncated or edited');
+    const count = lines.length;
+    if (next < notes.length) {
+      await checkSignature(next);
+      throw checkpointProblem(next, notes[next], 'covers ' + notes[next].size + ' entries but entries.jsonl has only ' + count
+        + ': entries ' + count + '..' + (notes[next].size - 1) + ' are missing (truncated)');
+    }
+    if (!previous || previous.size < count) {
+      const covered = previous ? previous.size : 0;
+      throw new BundleProblem('entries', where(covered) + ' and the ' + (count - covered - 1) + ' after it are not covered by any'
+        + ' checkpoint (last checkpoint covers ' + covered + '): unsigned entries were appended');
+    }
+  }
+
+  return { hashLeaf, hashChildren, rootFromInclusionProof, verifyInclusion, CompactRange, parseNote, rawKeyFromPem,
+    fingerprint, normalizeFingerprint, noteKey, signedBy, unzip, verifyBundle, hex, fromHex, fromB64, equal };
 })();

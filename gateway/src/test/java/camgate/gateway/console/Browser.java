@@ -1,9 +1,11 @@
 package camgate.gateway.console;
 
 import camgate.gateway.support.TestPaths;
+import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -64,6 +66,15 @@ final class Browser implements AutoCloseable {
 
   WebDriverWait waiting(Duration timeout) {
     return new WebDriverWait(driver, timeout);
+  }
+
+  WebElement byId(String id) {
+    return driver.findElement(By.id(id));
+  }
+
+  /** Runs {@code script} in the page (arguments as {@code arguments[i]}) and returns its value. */
+  Object js(String script, Object... args) {
+    return driver.executeScript(script, args);
   }
 
   /** Saves the whole window as gateway/target/screenshots/{name}.png. */
