@@ -76,6 +76,7 @@ public final class Gateway {
   private ClipDelivery delivery;
   private long retentionTimer = -1;
   private HttpVerticle http;
+  private AccessGate gate;
   private String deploymentId;
   private long maskTimer = -1;
 
@@ -232,7 +233,7 @@ public final class Gateway {
   }
 
   private Future<Void> startHttp() {
-    AccessGate gate = new AccessGate(vertx, config.apiKeys(), feeds, policy, audit, clock, config.recheckInterval(),
+    gate = new AccessGate(vertx, config.apiKeys(), feeds, policy, audit, clock, config.recheckInterval(),
         this::policyVersion);
     CameraRoutes cameras = new CameraRoutes(vertx, feeds, gate, config.retentionDays("snapshots_days"));
     HealthRoutes health = new HealthRoutes(policy, audit, feeds.values());
@@ -304,7 +305,9 @@ public final class Gateway {
   /** Stops HTTP first (no new access), then cameras, the audit log (final checkpoint) and OPA. */
   public Future<Void> stop() {
     Future<Void> undeploy = deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
-    return undeploy.otherwiseEmpty().compose(v -> vertx.executeBlocking(() -> {
+    return undeploy.otherwiseEmpty()
+        .compose(v -> gate == null ? Future.succeededFuture() : gate.close())
+        .compose(v -> vertx.executeBlocking(() -> {
       if (maskTimer >= 0) {
         vertx.cancelTimer(maskTimer);
       }

@@ -4,6 +4,7 @@ import camgate.audit.AuditEvent;
 import camgate.gateway.Subject;
 import camgate.gateway.policy.PolicyDecision;
 
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -142,6 +143,22 @@ public final class AccessEvents {
   public static AuditEvent signOut(Subject subject, String username) {
     return new AuditEvent("sign_in", subject.toMap(), "sign_out", Map.of(), null, null, "",
         Map.of("username", username, "outcome", "signed_out"));
+  }
+
+  /**
+   * Anonymous refusals from one source counted over a window after its first one (which has its own
+   * {@code access_decision} entry, {@code firstSeq}).
+   */
+  static AuditEvent refusedSummary(String source, long refusals, Instant from, Instant to, Long firstSeq) {
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("client_ip", source);
+    details.put("refusals", refusals);
+    details.put("from", from.toString());
+    details.put("to", to.toString());
+    details.put("first_seq", firstSeq);
+    details.put("status", 401);
+    return new AuditEvent("access_refused_summary", Subject.anonymous().toMap(), "refused_summary", Map.of(),
+        Map.of("allow", false, "outcome", "deny"), null, "", details);
   }
 
   /** The cameras a listing showed, for the listing's decision entry. */

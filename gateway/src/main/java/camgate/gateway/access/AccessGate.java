@@ -36,11 +36,16 @@ import java.util.function.Supplier;
 public final class AccessGate {
 
   private static final Logger LOG = LoggerFactory.getLogger(AccessGate.class);
+  /** Anonymous refusals from one source are summarised over this window after the first. */
+  private static final Duration ANONYMOUS_WINDOW = Duration.ofMinutes(1);
+  private static final int MAX_ANONYMOUS_SOURCES = 10_000;
 
   private final ApiKeys keys;
   private final Map<String, CameraFeed> cameras;
   private final AccessServices services;
   private final Supplier<String> policyVersion;
+  private final AnonymousRefusals anonymous;
+  private final long summaryTimer;
 
   /**
    * @param cameras       the cameras this gateway serves, by id
@@ -52,6 +57,14 @@ public final class AccessGate {
     this.cameras = Map.copyOf(cameras);
     this.services = new AccessServices(vertx, policy, trail, clock, recheckInterval);
     this.policyVersion = policyVersion;
+    this.anonymous = new AnonymousRefusals(trail, clock, ANONYMOUS_WINDOW, MAX_ANONYMOUS_SOURCES);
+    this.summaryTimer = vertx.setPeriodic(10_000, id -> anonymous.flushExpired());
+  }
+
+  /** Stops the gate's timer and writes the pending summaries of anonymous refusals (at shutdown). */
+  public Future<Void> close() {
+    services.vertx().cancelTimer(summaryTimer);
+    return anonymous.flushAll().timeout(5, java.util.concurrent.TimeUnit.SECONDS).otherwiseEmpty();
   }
 
   /** The gateway's clock as RFC 3339 with seconds, the form policies read. */
@@ -85,8 +98,10 @@ public final class AccessGate {
       PolicyDecision deny = PolicyDecision.gatewayDeny(
           "no valid credential: send 'Authorization: Bearer <key>' (or X-Api-Key), or sign in",
           "camgate.gateway.unauthenticated", policyVersion.get());
-      return record(replies, AccessEvents.decision(Subject.anonymous(), request.action(), AuditTrail.plain(resource),
-              AuditTrail.plain(context), request.origin(), deny, Map.of()))
+      // Summarised per source and minute after the first: anonymous requests cannot fill the log.
+      return anonymous.record(request.origin().clientIp(), () -> AccessEvents.decision(Subject.anonymous(),
+              request.action(), AuditTrail.plain(resource), AuditTrail.plain(context), request.origin(), deny, Map.of()))
+          .recover(e -> unrecorded(replies, e))
           .compose(seq -> refuse(replies, 401, deny, seq));
     }
     if (request.target() instanceof Target.Listing) {
@@ -170,12 +185,14 @@ public final class AccessGate {
 
   /** Appends an access decision; when the log cannot take it, answers 503 and fails. */
   private Future<Long> record(Replies replies, AuditEvent event) {
-    return services.trail().append(event).map(entry -> entry.seq()).recover(e -> {
-      LOG.error("audit append failed, refusing the request: {}", e.toString());
-      replies.refuse(Refusal.of(503, "audit log unavailable: the access could not be recorded, so nothing is served; "
-          + "check the audit database and disk"));
-      return Future.failedFuture(new Refused(503));
-    });
+    return services.trail().append(event).map(entry -> entry.seq()).recover(e -> unrecorded(replies, e));
+  }
+
+  private static Future<Long> unrecorded(Replies replies, Throwable e) {
+    LOG.error("audit append failed, refusing the request: {}", e.toString());
+    replies.refuse(Refusal.of(503, "audit log unavailable: the access could not be recorded, so nothing is served; "
+        + "check the audit database and disk"));
+    return Future.failedFuture(new Refused(503));
   }
 
   private static Future<Access> refuse(Replies replies, int status, PolicyDecision decision, long seq) {
