@@ -4,10 +4,15 @@ import camgate.gateway.Subject;
 import camgate.gateway.access.AccessEvents.Origin;
 import camgate.gateway.access.AccessRequest.Target;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+import java.util.List;
+import java.util.Locale;
 
 /**
  * The HTTP side of an access: reads an HTTP request into an {@link AccessRequest} (credential, purpose,
@@ -59,6 +64,33 @@ public final class HttpCaller {
       return new Credential.ApiKey(request.getParam("key"));
     }
     return Credential.none();
+  }
+
+  /**
+   * The handlers a route with a JSON body needs, in order: the credential is checked before a byte of the
+   * body is read (an anonymous request is refused through the gate, 401, and its body never stored); only
+   * {@code application/json} is read (415 otherwise: no multipart, so no upload ever reaches the disk); and
+   * the body is read into memory up to {@code limit} bytes (413 beyond).
+   */
+  public static List<Handler<RoutingContext>> jsonBody(AccessGate gate, String action, long limit) {
+    Handler<RoutingContext> credentialFirst = rc -> {
+      if (gate.authenticate(credential(rc)).isPresent()) {
+        rc.next();
+      } else {
+        admit(gate, rc, action, Target.resource(new JsonObject()), new JsonObject());
+      }
+    };
+    Handler<RoutingContext> jsonOnly = rc -> {
+      String type = rc.request().getHeader("Content-Type");
+      if (type != null && !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+        rc.response().setStatusCode(415).putHeader("Content-Type", "application/json")
+            .end(new JsonObject().put("error", "send the body as Content-Type: application/json, found '" + type
+                + "'").encode());
+        return;
+      }
+      rc.next();
+    };
+    return List.of(credentialFirst, jsonOnly, BodyHandler.create(false).setBodyLimit(limit));
   }
 
   /** Refusals as JSON bodies with their status; a 401 carries the Bearer challenge. */

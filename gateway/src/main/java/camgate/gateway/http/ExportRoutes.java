@@ -18,7 +18,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,7 +71,7 @@ public final class ExportRoutes {
   }
 
   public void mount(Router router) {
-    router.post("/cameras/:id/exports").handler(BodyHandler.create().setBodyLimit(64 * 1024));
+    HttpCaller.jsonBody(gate, "export_clip", 64 * 1024).forEach(h -> router.post("/cameras/:id/exports").handler(h));
     router.post("/cameras/:id/exports").handler(this::export);
   }
 

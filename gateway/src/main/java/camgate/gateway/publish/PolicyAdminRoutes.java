@@ -12,7 +12,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +46,7 @@ public final class PolicyAdminRoutes {
   }
 
   public void mount(Router router) {
-    router.post("/admin/policy/*").handler(BodyHandler.create().setBodyLimit(8L * 1024 * 1024));
+    HttpCaller.jsonBody(gate, "admin_policy", 8L * 1024 * 1024).forEach(h -> router.post("/admin/policy/*").handler(h));
     router.get("/admin/policy").handler(rc -> run(rc, "read", (p, access) -> p.activeWithContent()
         .compose(active -> p.bundleStatus().otherwise(e -> new JsonObject().put("message", e.getMessage()))
             .map(status -> active.put("opa", status)))));
