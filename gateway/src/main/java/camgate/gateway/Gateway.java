@@ -234,7 +234,7 @@ public final class Gateway {
 
   private Future<Void> startHttp() {
     gate = new AccessGate(vertx, config.apiKeys(), feeds, policy, audit, clock, config.recheckInterval(),
-        this::policyVersion);
+        this::policyVersion, config.streamsPerSubject());
     CameraRoutes cameras = new CameraRoutes(vertx, feeds, gate, config.retentionDays("snapshots_days"));
     HealthRoutes health = new HealthRoutes(policy, audit, feeds.values());
     AuditRoutes auditRoutes = new AuditRoutes(gate, audit);

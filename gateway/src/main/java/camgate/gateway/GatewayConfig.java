@@ -44,6 +44,7 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
     positive(raw, "exports", "max_seconds");
     positive(raw, "exports", "delivery_timeout_ms");
     positive(raw, "retention", "sweep_interval_s");
+    positive(raw, "limits", "streams_per_subject");
     Object smallFaces = raw.getJsonObject("redaction", new JsonObject()).getValue("small_faces");
     if (smallFaces != null && !(smallFaces instanceof Boolean)) {
       throw new IllegalArgumentException("redaction.small_faces must be true or false, found " + smallFaces);
@@ -205,6 +206,11 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
 
   private JsonObject retention() {
     return raw.getJsonObject("retention", new JsonObject().put("snapshots_days", 30).put("exports_days", 30));
+  }
+
+  /** How many streams one subject may have open at once ({@code limits.streams_per_subject}, 8). */
+  public int streamsPerSubject() {
+    return raw.getJsonObject("limits", new JsonObject()).getInteger("streams_per_subject", 8);
   }
 
   /** The web console's settings, defaults filled in. */

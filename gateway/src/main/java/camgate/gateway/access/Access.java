@@ -121,18 +121,26 @@ public final class Access {
    * Starts the access's life over time: the maximum-duration timer and the periodic re-check, on the calling
    * context (the serving connection's event loop). {@code cut} is called once, on that context, with the reason
    * when the access ends by itself; the session then closes its connection (and need not call {@link #end}).
+   * When the subject already has as many accesses served as allowed, the access is refused (429, recorded as
+   * its end) and this returns false: the session sends nothing.
    *
    * @throws IllegalStateException if called twice
    */
-  public void serve(Consumer<String> cut) {
+  public boolean serve(Consumer<String> cut) {
     if (servingContext != null) {
       throw new IllegalStateException("access " + auditSeq + " is already being served");
+    }
+    if (!services.serving().tryAdd(this)) {
+      refuse(429, "subject " + subject.id() + " already has " + services.serving().perSubject()
+          + " streams open (limits.streams_per_subject): close one first", null);
+      return false;
     }
     this.cut = cut;
     this.servingContext = services.vertx().getOrCreateContext();
     decision.maxDuration().ifPresent(max -> durationTimer = services.vertx().setTimer(max.toMillis(),
         id -> endByItself("authorised duration of " + max.toSeconds() + " s reached", null)));
     recheckTimer = services.vertx().setPeriodic(services.recheckInterval().toMillis(), id -> recheck());
+    return true;
   }
 
   /** One frame of {@code size} bytes handed to the connection. */
@@ -194,6 +202,11 @@ public final class Access {
     });
   }
 
+  /** Ends a served access from outside its session (the audit log went down): the session is told to stop. */
+  void cut(String reason) {
+    endByItself(reason, null);
+  }
+
   private void endByItself(String reason, PolicyDecision recheck) {
     if (ended.get()) {
       return;
@@ -214,6 +227,7 @@ public final class Access {
     if (recheckTimer >= 0) {
       services.vertx().cancelTimer(recheckTimer);
     }
+    services.serving().remove(this);
     Delivery delivery = new Delivery(frames, bytes, dropped, protocolCounts.extra());
     long millis = services.clock().millis() - startMillis;
     return services.trail().appendEventually(AccessEvents.ended(this, delivery, millis, reason, recheck)).mapEmpty();

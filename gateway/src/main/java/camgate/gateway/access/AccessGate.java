@@ -39,6 +39,8 @@ public final class AccessGate {
   /** Anonymous refusals from one source are summarised over this window after the first. */
   private static final Duration ANONYMOUS_WINDOW = Duration.ofMinutes(1);
   private static final int MAX_ANONYMOUS_SOURCES = 10_000;
+  /** Streams one subject may have open at once, unless configured otherwise. */
+  public static final int DEFAULT_STREAMS_PER_SUBJECT = 8;
 
   private final ApiKeys keys;
   private final Map<String, CameraFeed> cameras;
@@ -53,9 +55,20 @@ public final class AccessGate {
    */
   public AccessGate(Vertx vertx, ApiKeys keys, Map<String, CameraFeed> cameras, PolicyDecisionClient policy,
                     AuditTrail trail, Clock clock, Duration recheckInterval, Supplier<String> policyVersion) {
+    this(vertx, keys, cameras, policy, trail, clock, recheckInterval, policyVersion, DEFAULT_STREAMS_PER_SUBJECT);
+  }
+
+  /** @param streamsPerSubject how many accesses one subject may have served at once ({@code limits.streams_per_subject}) */
+  public AccessGate(Vertx vertx, ApiKeys keys, Map<String, CameraFeed> cameras, PolicyDecisionClient policy,
+                    AuditTrail trail, Clock clock, Duration recheckInterval, Supplier<String> policyVersion,
+                    int streamsPerSubject) {
     this.keys = keys;
     this.cameras = Map.copyOf(cameras);
-    this.services = new AccessServices(vertx, policy, trail, clock, recheckInterval);
+    this.services = new AccessServices(vertx, policy, trail, clock, recheckInterval,
+        new AccessServices.Serving(streamsPerSubject));
+    // An access whose end cannot be recorded is not served on: cut them all when the log fails.
+    trail.onAppendFailure(e -> services.serving().all()
+        .forEach(a -> a.cut("audit log unavailable (" + e.getMessage() + "): the access cannot be recorded, so it is cut")));
     this.policyVersion = policyVersion;
     this.anonymous = new AnonymousRefusals(trail, clock, ANONYMOUS_WINDOW, MAX_ANONYMOUS_SOURCES);
     this.summaryTimer = vertx.setPeriodic(10_000, id -> anonymous.flushExpired());

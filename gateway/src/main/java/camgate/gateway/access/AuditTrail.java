@@ -20,6 +20,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
@@ -47,6 +49,7 @@ public final class AuditTrail implements AutoCloseable {
   private long retryTimer = -1;
   private long retryDelay = FIRST_RETRY_MS;
   private volatile boolean closed;
+  private final List<Consumer<Throwable>> failureListeners = new CopyOnWriteArrayList<>();
 
   private record Pending(AuditEvent event, Promise<AuditEntry> durable) {
   }
@@ -75,6 +78,7 @@ public final class AuditTrail implements AutoCloseable {
         .onFailure(e -> {
           failures.incrementAndGet();
           lastAppendFailed = true;
+          failureListeners.forEach(l -> l.accept(e));
         });
   }
 
@@ -146,6 +150,11 @@ public final class AuditTrail implements AutoCloseable {
     synchronized (pending) {
       return pending.size();
     }
+  }
+
+  /** Calls {@code listener} with the cause each time an append fails (on the appending context). */
+  public void onAppendFailure(Consumer<Throwable> listener) {
+    failureListeners.add(listener);
   }
 
   /** Runs any other read of the log off the event loop. */

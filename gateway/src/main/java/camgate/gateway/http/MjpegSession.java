@@ -32,6 +32,9 @@ final class MjpegSession implements FrameHub.Listener {
   }
 
   private void start() {
+    if (!access.serve(reason -> close())) {
+      return;  // refused (too many streams for this subject) and recorded by the access
+    }
     response.setChunked(true)
         .putHeader("Content-Type", "multipart/x-mixed-replace; boundary=" + EncodedFrame.BOUNDARY)
         .putHeader("Cache-Control", "no-store, no-cache, must-revalidate")
@@ -40,7 +43,6 @@ final class MjpegSession implements FrameHub.Listener {
         .putHeader("X-Camgate-Policy-Version", access.decision().policyVersion());
     response.closeHandler(v -> end("client closed the connection"));
     response.exceptionHandler(e -> end("connection error: " + e.getMessage()));
-    access.serve(reason -> close());
     FrameHub hub = access.view();
     unsubscribe = hub.subscribe(this);
     hub.latest().ifPresent(this::onFrame);
