@@ -24,9 +24,11 @@ public interface RtspGrant {
   /**
    * Records the end of the session, exactly once.
    *
-   * @param reason  {@code teardown}, {@code disconnected}, {@code session timeout}, {@code camera down: ...},
-   *                {@code cut: ...}, {@code superseded} (a second DESCRIBE of the same URL on the connection),
-   *                {@code server stopped}, {@code admission timed out} or {@code stream failed: ...}
+   * @param reason  {@code teardown}, {@code disconnected}, {@code session timeout}, {@code cut: ...},
+   *                {@code superseded} (a second DESCRIBE of the same URL on the connection), {@code server stopped},
+   *                {@code admission timed out}, {@code stream failed: ...} (no picture at DESCRIBE), or the
+   *                stream's own end: {@code camera down: ...}, {@code camera stopped: ...},
+   *                {@code encoder failed: ...}, {@code stream closed}
    * @param packets RTP packets sent
    * @param bytes   RTP bytes sent (headers included, interleaving framing excluded)
    */
