@@ -250,4 +250,77 @@ class RtspClientsTest {
         "-show_entries", "stream=codec_name,width,height", "-of", "default=nw=1", ts.toString()));
     assertTrue(probe.stdout().contains("codec_name=h264") && probe.stdout().contains("width=320"), probe.toString());
   }
+
+  @Test
+  void aPictureReceivedOverRtspIsTheFramePublishedWithItsSequence() throws Exception {
+    Path dir = WORK.resolve("same-frame-" + System.nanoTime());
+    java.nio.file.Files.createDirectories(dir);
+    Path bitstream = dir.resolve("received.h264");
+    // ffmpeg receives over RTSP and keeps the H.264 bitstream as sent (SEI with the sequence numbers included).
+    ExternalClient.Run receive = ExternalClient.run(dir, Duration.ofSeconds(40), List.of("ffmpeg", "-nostdin", "-v",
+        "error", "-rtsp_transport", "tcp", "-i", url("/cameras/cam-x?purpose=p"), "-frames:v", "20", "-c", "copy",
+        "-f", "h264", bitstream.toString()));
+    assertEquals(0, receive.exitCode(), receive.toString());
+    ExternalClient.Run decode = ExternalClient.run(dir, Duration.ofSeconds(40), List.of("ffmpeg", "-nostdin", "-v",
+        "error", "-i", bitstream.toString(), "-vsync", "passthrough", dir.resolve("picture-%03d.png").toString()));
+    assertEquals(0, decode.exitCode(), decode.toString());
+    List<Long> sequences = NalUnit.splitAnnexB(java.nio.file.Files.readAllBytes(bitstream)).stream()
+        .map(SequenceSei::parse).filter(java.util.OptionalLong::isPresent).map(java.util.OptionalLong::getAsLong)
+        .toList();
+    List<Path> pictures;
+    try (var files = java.nio.file.Files.list(dir)) {
+      pictures = files.filter(f -> f.getFileName().toString().startsWith("picture-")).sorted().toList();
+    }
+    assertEquals(sequences.size(), pictures.size(), "one sequence SEI per decoded picture");
+    assertTrue(pictures.size() >= 15, "about 20 pictures: " + pictures.size());
+    for (int i = 0; i < pictures.size(); i += 4) {
+      long seq = sequences.get(i);
+      try (org.bytedeco.opencv.opencv_core.Mat got =
+               org.bytedeco.opencv.global.opencv_imgcodecs.imread(pictures.get(i).toString());
+           org.bytedeco.opencv.opencv_core.Mat sent = camgate.gateway.support.Images.decode(camera.jpeg(seq));
+           org.bytedeco.opencv.opencv_core.Mat neighbour =
+               camgate.gateway.support.Images.decode(camera.jpeg(seq + 2))) {
+        double same = org.bytedeco.opencv.global.opencv_core.PSNR(got, sent);
+        double other = org.bytedeco.opencv.global.opencv_core.PSNR(got, neighbour);
+        System.out.printf("picture %d = published frame %d: PSNR %.1f dB (frame %d: %.1f dB)%n", i, seq, same,
+            seq + 2, other);
+        assertTrue(same >= 30, "picture " + i + " vs published frame " + seq + ": PSNR " + same + " dB");
+        assertTrue(same > other + 3, "frame " + seq + " matches better (" + same + " dB) than frame " + (seq + 2)
+            + " (" + other + " dB)");
+      }
+    }
+  }
+
+  @Test
+  void udpTransportDecodes() throws Exception {
+    int before = access.grants.size();
+    ExternalClient.Run run = ExternalClient.run(WORK, Duration.ofSeconds(40), List.of("ffmpeg", "-nostdin", "-v",
+        "error", "-rtsp_transport", "udp", "-i", url("/cameras/cam-x?purpose=p"), "-t", "3", "-f", "null", "-",
+        "-progress", "pipe:1"));
+    assertEquals(0, run.exitCode(), run.toString());
+    assertTrue(lastFrameCount(run.stdout()) >= 25, run.toString());
+    assertTrue(endOf(access.grants.get(before)).packets() > 25);
+  }
+
+  @Test
+  void aSilentClientTimesOut() throws Exception {
+    RtspServer quick = new RtspServer(access, RtspServerConfig.of("127.0.0.1", 0)
+        .withSessionTimeout(Duration.ofSeconds(2)));
+    String deployment = vertx.deployVerticle(quick).toCompletionStage().toCompletableFuture().get(10,
+        TimeUnit.SECONDS);
+    try (RtspTestClient client = new RtspTestClient(quick.actualPort())) {
+      String presentation = "rtsp://127.0.0.1:" + quick.actualPort() + "/cameras/cam-x?purpose=p";
+      assertEquals(200, client.send("DESCRIBE", presentation).status());
+      TestAccessPort.TestGrant grant = access.lastGrant();
+      RtspTestClient.Answer setup = client.send("SETUP", RtspResource.trackUrl(presentation),
+          "Transport: RTP/AVP/TCP;unicast;interleaved=0-1");
+      assertTrue(setup.header("Session").endsWith(";timeout=2"), setup.header("Session"));
+      assertEquals(200, client.send("PLAY", presentation, "Session: " + setup.header("Session").split(";")[0])
+          .status());
+      assertTrue(client.closedWithin(8000), "the server closes a session nobody keeps alive");
+      assertEquals("session timeout", endOf(grant).reason());
+    } finally {
+      vertx.undeploy(deployment).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
 }
