@@ -1,0 +1,127 @@
+package camgate.gateway.rtsp;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DigestAuthenticatorTest {
+
+  private static final Function<String, Optional<String>> USERS =
+      u -> u.equals("operator") ? Optional.of("s3cret pass") : Optional.empty();
+  private static final String URI = "rtsp://gw:8554/cameras/cam-1?purpose=p";
+
+  /** RFC 2617 §3.5: Mufasa / "Circle Of Life", qop=auth. */
+  @Test
+  void rfc2617KnownAnswer() {
+    String ha1 = DigestAuthenticator.ha1("Mufasa", "testrealm@host.com", "Circle Of Life");
+    assertEquals("6629fae49393a05397450978507c4ef1", DigestAuthenticator.response(ha1,
+        "dcd98b7102dd2f0e8b11d0f600bfb0c093", "00000001", "0a4f113b", "auth", "GET", "/dir/index.html"));
+  }
+
+  /** RFC 7616 §3.9.1, the MD5 response. */
+  @Test
+  void rfc7616Md5KnownAnswer() {
+    String ha1 = DigestAuthenticator.ha1("Mufasa", "http-auth@example.org", "Circle of Life");
+    assertEquals("8ca523f5e9506fed4657c9700eebdbec", DigestAuthenticator.response(ha1,
+        "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", "00000001",
+        "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ", "auth", "GET", "/dir/index.html"));
+  }
+
+  private static final class StepClock extends Clock {
+    Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+    @Override
+    public ZoneOffset getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+  }
+
+  private static String answer(String challenge, String user, String secret, String method, String uri, boolean qop) {
+    Map<String, String> c = DigestAuthenticator.parameters(challenge.substring(7));
+    String ha1 = DigestAuthenticator.ha1(user, c.get("realm"), secret);
+    String nonce = c.get("nonce");
+    if (!qop) {
+      return "Digest username=\"" + user + "\", realm=\"" + c.get("realm") + "\", nonce=\"" + nonce + "\", uri=\""
+          + uri + "\", response=\"" + DigestAuthenticator.response(ha1, nonce, null, null, null, method, uri) + "\"";
+    }
+    return "Digest username=\"" + user + "\", realm=\"" + c.get("realm") + "\", nonce=\"" + nonce + "\", uri=\""
+        + uri + "\", algorithm=MD5, qop=auth, nc=00000001, cnonce=\"abc123\", response=\""
+        + DigestAuthenticator.response(ha1, nonce, "00000001", "abc123", "auth", method, uri) + "\"";
+  }
+
+  @Test
+  void roundTripWithAndWithoutQop() {
+    StepClock clock = new StepClock();
+    DigestAuthenticator d = new DigestAuthenticator("camgate", new byte[32], Duration.ofMinutes(5), clock, true);
+    DigestAuthenticator.Outcome none = d.authenticate("DESCRIBE", URI, Optional.empty(), USERS);
+    DigestAuthenticator.Challenged c = assertInstanceOf(DigestAuthenticator.Challenged.class, none);
+    assertTrue(c.wwwAuthenticate().contains("qop=\"auth\"") && !c.wwwAuthenticate().contains("stale"),
+        c.wwwAuthenticate());
+    for (boolean qop : new boolean[] {true, false}) {
+      String auth = answer(c.wwwAuthenticate(), "operator", "s3cret pass", "DESCRIBE", URI, qop);
+      assertEquals(new DigestAuthenticator.Authenticated("operator"),
+          d.authenticate("DESCRIBE", URI, Optional.of(auth), USERS), "qop=" + qop);
+    }
+  }
+
+  @Test
+  void wrongSecretUnknownUserOtherUriAndForgedNonceAreChallenged() {
+    StepClock clock = new StepClock();
+    DigestAuthenticator d = new DigestAuthenticator("camgate", new byte[32], Duration.ofMinutes(5), clock, false);
+    String challenge = d.challenge(false);
+    assertTrue(!challenge.contains("qop"), challenge);
+    assertChallenged(d, answer(challenge, "operator", "wrong", "DESCRIBE", URI, false), URI, "wrong secret");
+    assertChallenged(d, answer(challenge, "nobody", "s3cret pass", "DESCRIBE", URI, false), URI, "unknown user");
+    assertChallenged(d, answer(challenge, "operator", "s3cret pass", "DESCRIBE", URI, false),
+        "rtsp://gw:8554/cameras/cam-2?purpose=p", "does not name");
+    String forged = answer(challenge, "operator", "s3cret pass", "DESCRIBE", URI, false)
+        .replaceAll("nonce=\"[^\"]*\"", "nonce=\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"");
+    assertChallenged(d, forged, URI, "not issued");
+    DigestAuthenticator other = new DigestAuthenticator("camgate", new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+        12, 13, 14, 15, 16}, Duration.ofMinutes(5), clock, false);
+    assertChallenged(other, answer(challenge, "operator", "s3cret pass", "DESCRIBE", URI, false), URI, "not issued");
+    assertChallenged(d, "Basic b3BlcmF0b3I6czNjcmV0", URI, "not Digest");
+  }
+
+  @Test
+  void anExpiredNonceWithTheRightAnswerIsStale() {
+    StepClock clock = new StepClock();
+    DigestAuthenticator d = new DigestAuthenticator("camgate", new byte[32], Duration.ofMinutes(5), clock, true);
+    String auth = answer(d.challenge(false), "operator", "s3cret pass", "SETUP", URI, true);
+    clock.now = clock.now.plus(Duration.ofMinutes(6));
+    DigestAuthenticator.Challenged c = assertInstanceOf(DigestAuthenticator.Challenged.class,
+        d.authenticate("SETUP", URI, Optional.of(auth), USERS));
+    assertTrue(c.wwwAuthenticate().endsWith("stale=true"), c.wwwAuthenticate());
+    assertEquals("nonce expired", c.reason());
+    String wrongAndOld = answer(d.challenge(false), "operator", "nope", "SETUP", URI, true);
+    clock.now = clock.now.plus(Duration.ofMinutes(6));
+    assertTrue(!((DigestAuthenticator.Challenged) d.authenticate("SETUP", URI, Optional.of(wrongAndOld), USERS))
+        .wwwAuthenticate().contains("stale"), "stale only when the credentials were right");
+  }
+
+  private static void assertChallenged(DigestAuthenticator d, String auth, String uri, String why) {
+    DigestAuthenticator.Outcome o = d.authenticate("DESCRIBE", uri, Optional.of(auth), USERS);
+    DigestAuthenticator.Challenged c = assertInstanceOf(DigestAuthenticator.Challenged.class, o, why);
+    assertTrue(c.reason().contains(why), c.reason() + " should say " + why);
+  }
+}
