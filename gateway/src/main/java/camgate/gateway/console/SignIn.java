@@ -52,6 +52,10 @@ final class SignIn {
     this.secureCookie = secureCookie;
   }
 
+  /** A checked password: right or wrong, and whether the sign-in may succeed (not locked meanwhile). */
+  private record Checked(boolean correct, boolean ok) {
+  }
+
   /** POST /console/api/sign-in {"username", "password"}: checks, logs (success or failure), opens a session. */
   void signIn(RoutingContext rc) {
     JsonObject body = jsonBody(rc);
@@ -82,13 +86,30 @@ final class SignIn {
       });
       return;
     }
+    Optional<SignInThrottle.Attempt> attempt = throttle.begin(username, ip);
+    if (attempt.isEmpty()) {
+      rc.response().putHeader("Retry-After", "1");
+      json(rc, 429, new JsonObject().put("error", "busy").put("message", "another sign-in for this username, or "
+          + "too many from this address, is being checked: try again in a second"));
+      return;
+    }
     Optional<Person> person = people.find(username);
     vertx.executeBlocking(() -> person.map(Person::password).orElse(Decoy.HASH).matches(password.toCharArray())
             && person.isPresent())
+        .transform(checked -> {
+          // Counted, and the lock checked again, only now that the hash is known.
+          boolean correct = checked.succeeded() && checked.result();
+          boolean ok = throttle.end(attempt.get(), correct);
+          return checked.failed() ? Future.<Checked>failedFuture(checked.cause())
+              : Future.succeededFuture(new Checked(correct, ok));
+        })
         .onFailure(rc::fail)
-        .onSuccess(ok -> {
-          String outcome = ok ? "success" : person.isPresent() ? "wrong_password" : "unknown_user";
-          boolean nowLocked = !ok && throttle.failed(username);
+        .onSuccess(result -> {
+          boolean correct = result.correct();
+          boolean ok = result.ok();
+          boolean nowLocked = !ok && !throttle.lockedFor(username).isZero();
+          String outcome = ok ? "success" : correct ? "locked_out" : person.isPresent() ? "wrong_password"
+              : "unknown_user";
           record(username, person, outcome, ip).onComplete(ar -> {
             if (ar.failed()) {
               auditDown(rc);  // no audit entry, no session: fail closed
@@ -100,7 +121,6 @@ final class SignIn {
                       + " now locked" : "")));
               return;
             }
-            throttle.succeeded(username);
             Session s = sessions.open(username, person.get().subject());
             Cookie cookie = Cookie.cookie(COOKIE, s.id()).setPath("/").setHttpOnly(true).setSecure(secureCookie)
                 .setSameSite(CookieSameSite.STRICT).setMaxAge(sessions.maxAge().toSeconds());

@@ -57,7 +57,8 @@ class ConsoleSessionTest {
     JsonObject json = new JsonObject()
         .put("people", new JsonArray()
             .add(person("op", "operator-pass", "agent-042", "operator"))
-            .add(person("lock", "lock-pass", "agent-107", "operator")))
+            .add(person("lock", "lock-pass", "agent-107", "operator"))
+            .add(person("burst", "burst-pass", "agent-108", "operator")))
         .put("console", new JsonObject().put("session_idle_s", 600).put("session_max_s", 3600).put("max_failures", 3)
             .put("lock_s", 300).put("body_limit_bytes", 4096));
     GatewayConfig config = GatewayConfig.fromJson(json, dir);
@@ -175,6 +176,31 @@ class ConsoleSessionTest {
     assertEquals("locked_out", signIns().get(signIns().size() - 1).event().details().get("outcome"));
     clock.advance(Duration.ofSeconds(301));
     signIn("lock", "lock-pass");
+  }
+
+  @Test
+  void aBurstOfGuessesIsCheckedOneAtATimeAndCannotPassTheLockOut() throws Exception {
+    int before = signIns().size();
+    int burst = 12;
+    List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> sent = new java.util.ArrayList<>();
+    for (int i = 0; i < burst; i++) {
+      String body = "{\"username\":\"burst\",\"password\":\"guess" + i + "\"}";
+      sent.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try {
+          return post("/console/api/sign-in", body, null, null);
+        } catch (Exception e) {
+          throw new java.util.concurrent.CompletionException(e);
+        }
+      }));
+    }
+    List<Integer> statuses = sent.stream().map(f -> f.join().statusCode()).toList();
+    assertTrue(statuses.stream().allMatch(st -> st == 401 || st == 429), statuses.toString());
+    long hashed = signIns().stream().skip(before)
+        .filter(e -> "wrong_password".equals(e.event().details().get("outcome"))).count();
+    assertTrue(hashed <= 3, "at most max_failures (3) guesses of one username may be checked before it locks, not "
+        + hashed + " of a burst of " + burst + " (" + statuses + ")");
+    clock.advance(Duration.ofSeconds(301));
+    signIn("burst", "burst-pass");
   }
 
   @Test
