@@ -20,10 +20,17 @@ import camgate.gateway.http.MaintenanceRoutes;
 import camgate.gateway.policy.OpaProcess;
 import camgate.gateway.policy.PolicyDecisionClient;
 import camgate.gateway.policy.PolicyVersion;
+import camgate.gateway.metrics.GatewayMetrics;
 import camgate.gateway.publish.BundleServer;
 import camgate.gateway.publish.BundleSigner;
 import camgate.gateway.publish.PolicyAdminRoutes;
 import camgate.gateway.publish.PolicyPublisher;
+import camgate.gateway.rtsp.DigestAuthenticator;
+import camgate.gateway.rtsp.H264Streams;
+import camgate.gateway.rtsp.RtspGate;
+import camgate.gateway.rtsp.RtspServer;
+import camgate.gateway.rtsp.RtspServerConfig;
+import camgate.gateway.rtsp.RtspUsers;
 import camgate.redaction.Detectors;
 import camgate.redaction.RedactionPipeline;
 import camgate.redaction.RedactionSettings;
@@ -77,6 +84,10 @@ public final class Gateway {
   private long retentionTimer = -1;
   private HttpVerticle http;
   private AccessGate gate;
+  private RtspServer rtsp;
+  private String rtspDeployment;
+  private H264Streams h264;
+  private final GatewayMetrics metrics = new GatewayMetrics();
   private String deploymentId;
   private long maskTimer = -1;
 
@@ -95,6 +106,7 @@ public final class Gateway {
         .compose(v -> g.startMediaStore())
         .compose(v -> g.startCameras())
         .compose(v -> g.startHttp())
+        .compose(v -> g.startRtsp())
         .compose(v -> g.recordStart())
         .map(v -> g)
         .recover(e -> g.stop().transform(ignored -> Future.failedFuture(e)));
@@ -234,9 +246,12 @@ public final class Gateway {
 
   private Future<Void> startHttp() {
     gate = new AccessGate(vertx, config.apiKeys(), feeds, policy, audit, clock, config.recheckInterval(),
-        this::policyVersion, config.streamsPerSubject());
+        this::policyVersion, config.streamsPerSubject(), metrics);
+    metrics.cameras(feeds.values(), feed -> h264 == null ? 0 : h264.subscribers(feed));
+    metrics.auditPending(audit::pending);
+    audit.onAppendLatency(metrics::auditAppended);
     CameraRoutes cameras = new CameraRoutes(vertx, feeds, gate, config.retentionDays("snapshots_days"));
-    HealthRoutes health = new HealthRoutes(policy, audit, feeds.values());
+    HealthRoutes health = new HealthRoutes(policy, audit, feeds.values(), gate);
     AuditRoutes auditRoutes = new AuditRoutes(gate, audit);
     ExportRoutes exports = new ExportRoutes(vertx, gate, audit, mediaStore, delivery, clock,
         config.exportMaxSeconds(), config.retentionDays("exports_days"));
@@ -253,6 +268,25 @@ public final class Gateway {
     });
   }
 
+  /**
+   * The RTSP server for video-management systems, when configured: each session is admitted through the same
+   * access gate as HTTP, and each camera view is H.264-encoded once for all its subscribers.
+   */
+  private Future<Void> startRtsp() {
+    if (config.rtsp().isEmpty()) {
+      return Future.succeededFuture();
+    }
+    var address = config.rtsp().get();
+    h264 = new H264Streams();
+    RtspGate port = new RtspGate(gate, new RtspUsers(config.rtspUsers(), System::getenv),
+        DigestAuthenticator.create("camgate", clock), h264);
+    rtsp = new RtspServer(port, RtspServerConfig.of(address.getHostString(), address.getPort()));
+    return vertx.deployVerticle(rtsp).map(id -> {
+      rtspDeployment = id;
+      return null;
+    });
+  }
+
   private Future<Void> recordStart() {
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("cameras", config.cameras().stream().map(CameraConfig::id).toList());
@@ -264,6 +298,12 @@ public final class Gateway {
 
   public URI url() {
     return URI.create("http://" + config.host() + ":" + http.actualPort());
+  }
+
+  /** The RTSP server's base URL, when one runs. */
+  public Optional<URI> rtspUrl() {
+    return rtsp == null ? Optional.empty()
+        : Optional.of(URI.create("rtsp://" + config.rtsp().get().getHostString() + ":" + rtsp.actualPort()));
   }
 
   public URI opaUrl() {
@@ -304,8 +344,10 @@ public final class Gateway {
 
   /** Stops HTTP first (no new access), then cameras, the audit log (final checkpoint) and OPA. */
   public Future<Void> stop() {
-    Future<Void> undeploy = deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
-    return undeploy.otherwiseEmpty()
+    Future<Void> undeployRtsp = rtspDeployment == null ? Future.succeededFuture() : vertx.undeploy(rtspDeployment);
+    return undeployRtsp.otherwiseEmpty()
+        .compose(v -> deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId))
+        .otherwiseEmpty()
         .compose(v -> gate == null ? Future.succeededFuture() : gate.close())
         .compose(v -> vertx.executeBlocking(() -> {
       if (maskTimer >= 0) {
@@ -313,6 +355,9 @@ public final class Gateway {
       }
       if (retentionTimer >= 0) {
         vertx.cancelTimer(retentionTimer);
+      }
+      if (h264 != null) {
+        h264.close();
       }
       feeds.values().forEach(CameraFeed::close);
       if (delivery != null) {

@@ -3,6 +3,7 @@ package camgate.gateway;
 import camgate.redaction.Detectors;
 import camgate.redaction.RedactionSettings;
 import camgate.gateway.console.ConsoleSettings;
+import camgate.gateway.rtsp.RtspUsers;
 import camgate.redaction.RedactionStyle;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -113,6 +114,11 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
     JsonObject raw = json.copy();
     raw.remove("api_keys");  // secrets never reach policies or logs
     raw.remove("cameras");   // logins may sit in camera URLs: cameras() carries them, kept apart
+    for (Object u : raw.getJsonArray("rtsp_users", new JsonArray())) {
+      if (u instanceof JsonObject user && user.getString("secret_file") != null) {
+        user.put("secret_file", resolve(base, user.getString("secret_file")).toString());
+      }
+    }
     JsonObject exports = raw.getJsonObject("exports");
     if (exports != null && exports.getValue("ca_pem") != null) {
       Path pem = resolve(base, String.valueOf(exports.getValue("ca_pem")));
@@ -206,6 +212,52 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
 
   private JsonObject retention() {
     return raw.getJsonObject("retention", new JsonObject().put("snapshots_days", 30).put("exports_days", 30));
+  }
+
+  /**
+   * The RTSP server's address ({@code rtsp.host}, default the HTTP host; {@code rtsp.port}, 0 picks a free
+   * one); empty when the configuration has no {@code rtsp} section (no RTSP server).
+   */
+  public Optional<java.net.InetSocketAddress> rtsp() {
+    JsonObject rtsp = raw.getJsonObject("rtsp");
+    if (rtsp == null) {
+      return Optional.empty();
+    }
+    int rtspPort = rtsp.getInteger("port", 8554);
+    if (rtspPort < 0 || rtspPort > 65535) {
+      throw new IllegalArgumentException("rtsp.port " + rtspPort + " is not a TCP port (0-65535; 0 picks a free one)");
+    }
+    return Optional.of(java.net.InetSocketAddress.createUnresolved(rtsp.getString("host", host), rtspPort));
+  }
+
+  /**
+   * The consumers that log in over RTSP with Digest ({@code rtsp_users}: username, subject, and the secret
+   * from {@code secret_env}, {@code secret_file} or, for the demo only, {@code secret}).
+   *
+   * @throws IllegalArgumentException naming the entry, if one is malformed
+   */
+  public List<RtspUsers.User> rtspUsers() {
+    List<RtspUsers.User> users = new ArrayList<>();
+    JsonArray entries = raw.getJsonArray("rtsp_users", new JsonArray());
+    for (int i = 0; i < entries.size(); i++) {
+      JsonObject u = entries.getJsonObject(i);
+      String name = u.getString("username");
+      if (name == null || !name.matches("[A-Za-z0-9._@-]{1,64}")) {
+        throw new IllegalArgumentException("rtsp_users[" + i + "].username must be 1-64 letters, digits or ._@-");
+      }
+      RtspUsers.SecretSource secret;
+      if (u.getString("secret_env") != null) {
+        secret = RtspUsers.SecretSource.env(u.getString("secret_env"));
+      } else if (u.getString("secret_file") != null) {
+        secret = RtspUsers.SecretSource.file(Path.of(u.getString("secret_file")));
+      } else if (u.getString("secret") != null) {
+        secret = RtspUsers.SecretSource.inline(u.getString("secret"));
+      } else {
+        throw new IllegalArgumentException("rtsp_users[" + i + "] (" + name + ") needs secret_env or secret_file");
+      }
+      users.add(new RtspUsers.User(name, Subject.fromJson(u.getJsonObject("subject")), secret));
+    }
+    return users;
   }
 
   /** How many streams one subject may have open at once ({@code limits.streams_per_subject}, 8). */

@@ -29,6 +29,8 @@ import java.util.function.Consumer;
 public final class Access {
 
   private static final Logger LOG = LoggerFactory.getLogger(Access.class);
+  /** How long a session told to stop has to end the access itself, with what it delivered. */
+  private static final java.time.Duration CUT_GRACE = java.time.Duration.ofSeconds(2);
 
   private final Subject subject;
   private final String action;
@@ -39,9 +41,12 @@ public final class Access {
   private final Optional<CameraFeed> camera;
   private final Replies replies;
   private final AccessServices services;
+  private final String protocol;
   private final AtomicBoolean ended = new AtomicBoolean();
   private final long startMillis;
   private Consumer<String> cut = reason -> { };
+  private String cutReason;
+  private PolicyDecision cutDecision;
   private Context servingContext;
   private long frames;
   private long bytes;
@@ -50,7 +55,8 @@ public final class Access {
   private long recheckTimer = -1;
 
   Access(Subject subject, String action, JsonObject resource, JsonObject context, PolicyDecision decision,
-         long auditSeq, Optional<CameraFeed> camera, Replies replies, AccessServices services) {
+         long auditSeq, Optional<CameraFeed> camera, String protocol, Replies replies, AccessServices services) {
+    this.protocol = protocol;
     this.subject = subject;
     this.action = action;
     this.resource = resource.copy();
@@ -149,6 +155,12 @@ public final class Access {
     bytes += size;
   }
 
+  /** Frames and bytes delivered, counted by the protocol adapter in bulk (RTSP counts RTP packets and bytes). */
+  public void delivered(long frameCount, long byteCount) {
+    frames += frameCount;
+    bytes += byteCount;
+  }
+
   /** One frame skipped because the connection was still busy (a slow consumer). */
   public void dropped() {
     dropped++;
@@ -208,18 +220,33 @@ public final class Access {
   }
 
   private void endByItself(String reason, PolicyDecision recheck) {
-    if (ended.get()) {
+    synchronized (this) {
+      if (ended.get() || cutReason != null) {
+        return;
+      }
+      cutReason = reason;
+      cutDecision = recheck;
+    }
+    if (servingContext == null) {
+      end(reason, recheck, Delivery.NOTHING);
       return;
     }
-    end(reason, recheck, Delivery.NOTHING);
-    if (servingContext != null) {
-      servingContext.runOnContext(v -> cut.accept(reason));
-    }
+    // The session closes and ends the access with what it delivered; if it has not within a grace period, the
+    // access ends itself without those counts.
+    servingContext.runOnContext(v -> cut.accept(reason));
+    services.vertx().setTimer(CUT_GRACE.toMillis(), id -> end(reason, recheck, Delivery.NOTHING));
   }
 
   private Future<Void> end(String reason, PolicyDecision recheck, Delivery protocolCounts) {
     if (!ended.compareAndSet(false, true)) {
       return Future.succeededFuture();
+    }
+    synchronized (this) {
+      if (cutReason != null) {
+        // Cut by the access itself: its reason and re-check decision are what the record must say.
+        reason = cutReason;
+        recheck = cutDecision;
+      }
     }
     if (durationTimer >= 0) {
       services.vertx().cancelTimer(durationTimer);
@@ -229,6 +256,7 @@ public final class Access {
     }
     services.serving().remove(this);
     Delivery delivery = new Delivery(frames, bytes, dropped, protocolCounts.extra());
+    services.metrics().delivered(protocol, bytes);
     long millis = services.clock().millis() - startMillis;
     return services.trail().appendEventually(AccessEvents.ended(this, delivery, millis, reason, recheck)).mapEmpty();
   }

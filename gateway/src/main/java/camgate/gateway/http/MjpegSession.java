@@ -32,7 +32,7 @@ final class MjpegSession implements FrameHub.Listener {
   }
 
   private void start() {
-    if (!access.serve(reason -> close())) {
+    if (!access.serve(this::end)) {
       return;  // refused (too many streams for this subject) and recorded by the access
     }
     response.setChunked(true)

@@ -25,6 +25,10 @@ import java.util.concurrent.TimeoutException;
  * them all; ending a session the client did not tear down closes the connection, so the client sees the end.
  *
  * <p>Confined to the connection's event loop.
+ *
+ * <p>Longer than camgate's usual class (about 430 lines) on purpose: it is RFC 2326's per-connection state
+ * machine (each method's preconditions on the session's state, CSeq, Session and Transport headers), and
+ * splitting it per method would scatter the one state those rules share.
  */
 final class RtspConnection implements RtspMessageReader.Handler {
 

@@ -1,0 +1,135 @@
+package camgate.gateway.rtsp;
+
+import camgate.gateway.access.Access;
+import camgate.gateway.access.AccessEvents.Delivery;
+import camgate.gateway.access.AccessEvents.Origin;
+import camgate.gateway.access.AccessGate;
+import camgate.gateway.access.AccessRequest;
+import camgate.gateway.access.AccessRequest.Target;
+import camgate.gateway.access.Credential;
+import camgate.gateway.access.Refusal;
+import camgate.gateway.camera.FrameHub;
+import io.vertx.core.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+/**
+ * The RTSP side of an access: reads a session's request (Digest login, camera, profile, purpose) into an
+ * {@link AccessRequest} for the gateway's {@link AccessGate}, turns the gate's refusals into RTSP replies,
+ * and ties the server's session to the admitted {@link Access}: the access's re-checks and duration cut the
+ * session, and the session's end (TEARDOWN, disconnect, timeout) ends the access with its RTP counts. It
+ * decides, records and times nothing itself.
+ */
+public final class RtspGate implements RtspAccessPort {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RtspGate.class);
+
+  private final AccessGate gate;
+  private final RtspUsers users;
+  private final DigestAuthenticator digest;
+  private final H264Streams streams;
+
+  public RtspGate(AccessGate gate, RtspUsers users, DigestAuthenticator digest, H264Streams streams) {
+    this.gate = gate;
+    this.users = users;
+    this.digest = digest;
+    this.streams = streams;
+  }
+
+  @Override
+  public Future<RtspGrant> admit(RtspAccessRequest r) {
+    DigestAuthenticator.Outcome login = digest.authenticate(r.method(), r.uri(), r.authorization(), users::secretOf);
+    Credential credential = Credential.none();
+    String challenge = null;
+    if (login instanceof DigestAuthenticator.Authenticated a) {
+      credential = users.subjectOf(a.username()).<Credential>map(Credential.Authenticated::new).orElse(Credential.none());
+    } else if (login instanceof DigestAuthenticator.Challenged c) {
+      challenge = c.wwwAuthenticate();
+      LOG.debug("RTSP login from {} not accepted: {}", r.clientAddress(), c.reason());
+    }
+    String path = r.uri().replaceFirst("^rtsps?://[^/]*", "").replaceFirst("\\?.*$", "");
+    AccessRequest request = new AccessRequest(credential, r.profile() == RtspProfile.RAW ? "view_raw" : "view_live",
+        Target.camera(r.cameraId(), true), r.purpose().orElse(null), r.requisition().orElse(null), null,
+        new Origin("rtsp", r.method(), path, r.clientAddress()));
+    AtomicReference<Refusal> refused = new AtomicReference<>();
+    String wwwAuthenticate = challenge;
+    return gate.admit(request, refused::set).transform(ar -> {
+      if (ar.failed()) {
+        return Future.failedFuture(rtsp(refused.get(), wwwAuthenticate));
+      }
+      Access access = ar.result();
+      FrameHub view = access.view();
+      Session session = new Session(access, streams.of(access.camera(), view, view != access.camera().redactedHub()));
+      if (!access.serve(session::cut)) {
+        return Future.failedFuture(rtsp(refused.get(), null));
+      }
+      return Future.succeededFuture(session);
+    });
+  }
+
+  /** The gate's refusal as RTSP says it: same status (429 is RTSP's 453), the reasons as text, a Digest challenge. */
+  private RtspRefusal rtsp(Refusal refusal, String challenge) {
+    if (refusal == null) {
+      return RtspRefusal.unavailable("the access could not be decided or recorded: nothing is served (fail closed)");
+    }
+    String body = refusal.body().getString("error", "refused")
+        + Optional.ofNullable(refusal.body().getJsonArray("reasons")).map(a -> ": " + a.encode()).orElse("")
+        + Optional.ofNullable(refusal.body().getValue("audit_seq")).map(s -> " (audit entry " + s + ")").orElse("");
+    Map<String, String> headers = new LinkedHashMap<>();
+    int status = refusal.status();
+    if (status == 401) {
+      headers.put("WWW-Authenticate", challenge != null ? challenge : digest.challenge(false));
+    }
+    if (status == 429) {
+      status = 453;  // Not Enough Bandwidth: RTSP's word for "too many streams"
+    }
+    return new RtspRefusal(status, headers, body);
+  }
+
+  /** One admitted RTSP session: the grant the server holds. */
+  private static final class Session implements RtspGrant {
+    private final Access access;
+    private final H264Stream stream;
+    private Consumer<String> serverCut;
+    private String pendingCut;
+
+    Session(Access access, H264Stream stream) {
+      this.access = access;
+      this.stream = stream;
+    }
+
+    @Override
+    public H264Stream stream() {
+      return stream;
+    }
+
+    @Override
+    public synchronized void onCut(Consumer<String> cut) {
+      serverCut = cut;
+      if (pendingCut != null) {
+        cut.accept(pendingCut);
+      }
+    }
+
+    /** The access ended itself (re-check, duration, audit outage): the server closes the session. */
+    synchronized void cut(String reason) {
+      if (serverCut != null) {
+        serverCut.accept(reason);
+      } else {
+        pendingCut = reason;
+      }
+    }
+
+    @Override
+    public void ended(String reason, long packets, long bytes) {
+      access.delivered(0, bytes);
+      access.end(reason, new Delivery(0, 0, 0, Map.of("protocol", "rtsp", "rtp_packets", packets)));
+    }
+  }
+}
