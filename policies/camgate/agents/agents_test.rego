@@ -76,3 +76,24 @@ test_reason_names_subject_and_camera if {
 	contains(f.reason, "agent-042")
 	contains(f.reason, "cam-demo")
 }
+
+metrics_read(subject) := {
+	"subject": {"id": subject},
+	"action": "metrics",
+	"resource": {"metrics": "gateway"},
+	"context": {"time": now},
+}
+
+test_metrics_role_may_read_metrics if {
+	decision.allow with input as metrics_read("metrics-local")
+}
+
+test_operator_may_not_read_metrics if {
+	rules_of(agents.deny) == {"camgate.agents.role_forbids"} with input as metrics_read("agent-042")
+	not decision.allow with input as metrics_read("agent-042")
+}
+
+test_metrics_role_gets_no_video if {
+	"camgate.agents.role_forbids" in rules_of(agents.deny) with input as view("metrics-local", "cam-demo")
+	not decision.allow with input as view("metrics-local", "cam-demo")
+}

@@ -16,7 +16,7 @@ video_actions := {"view_live", "view_raw", "snapshot", "export_clip"}
 # Actions whose output the gateway stores (exports, snapshots): retention applies (CSI L252-5).
 storing_actions := {"snapshot", "export_clip"}
 
-known_actions := camera_actions | {"admin_policy", "audit_read", "health", "list_cameras"}
+known_actions := camera_actions | {"admin_policy", "audit_read", "health", "list_cameras", "metrics"}
 
 subject_id := input.subject.id if {
 	is_string(input.subject.id)

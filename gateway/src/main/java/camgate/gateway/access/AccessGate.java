@@ -5,6 +5,7 @@ import camgate.gateway.ApiKeys;
 import camgate.gateway.Subject;
 import camgate.gateway.access.AccessRequest.Target;
 import camgate.gateway.camera.CameraFeed;
+import camgate.gateway.metrics.GatewayMetrics;
 import camgate.gateway.policy.PolicyDecision;
 import camgate.gateway.policy.PolicyDecisionClient;
 import io.vertx.core.Future;
@@ -55,17 +56,21 @@ public final class AccessGate {
    */
   public AccessGate(Vertx vertx, ApiKeys keys, Map<String, CameraFeed> cameras, PolicyDecisionClient policy,
                     AuditTrail trail, Clock clock, Duration recheckInterval, Supplier<String> policyVersion) {
-    this(vertx, keys, cameras, policy, trail, clock, recheckInterval, policyVersion, DEFAULT_STREAMS_PER_SUBJECT);
+    this(vertx, keys, cameras, policy, trail, clock, recheckInterval, policyVersion, DEFAULT_STREAMS_PER_SUBJECT,
+        new GatewayMetrics());
   }
 
-  /** @param streamsPerSubject how many accesses one subject may have served at once ({@code limits.streams_per_subject}) */
+  /**
+   * @param streamsPerSubject how many accesses one subject may have served at once ({@code limits.streams_per_subject})
+   * @param metrics           where decisions and delivered bytes are counted
+   */
   public AccessGate(Vertx vertx, ApiKeys keys, Map<String, CameraFeed> cameras, PolicyDecisionClient policy,
                     AuditTrail trail, Clock clock, Duration recheckInterval, Supplier<String> policyVersion,
-                    int streamsPerSubject) {
+                    int streamsPerSubject, GatewayMetrics metrics) {
     this.keys = keys;
     this.cameras = Map.copyOf(cameras);
     this.services = new AccessServices(vertx, policy, trail, clock, recheckInterval,
-        new AccessServices.Serving(streamsPerSubject));
+        new AccessServices.Serving(streamsPerSubject), metrics);
     // An access whose end cannot be recorded is not served on: cut them all when the log fails.
     trail.onAppendFailure(e -> services.serving().all()
         .forEach(a -> a.cut("audit log unavailable (" + e.getMessage() + "): the access cannot be recorded, so it is cut")));
@@ -78,6 +83,11 @@ public final class AccessGate {
   public Future<Void> close() {
     services.vertx().cancelTimer(summaryTimer);
     return anonymous.flushAll().timeout(5, java.util.concurrent.TimeUnit.SECONDS).otherwiseEmpty();
+  }
+
+  /** Where the gateway's operational metrics are counted. */
+  public GatewayMetrics metrics() {
+    return services.metrics();
   }
 
   /** The gateway's clock as RFC 3339 with seconds, the form policies read. */
@@ -127,7 +137,7 @@ public final class AccessGate {
                 AuditTrail.plain(resource), AuditTrail.plain(context), request.origin(), decision, Map.of()))
             .compose(seq -> switch (decision.outcome()) {
               case ALLOW -> serveable(new Access(subject.get(), request.action(), resource, context, decision, seq,
-                  feed, replies, services), feed, request.target());
+                  feed, request.origin().protocol(), replies, services), feed, request.target());
               case DENY -> refuse(replies, 403, decision, seq);
               case UNAVAILABLE -> refuse(replies, 503, decision, seq);
             }));
@@ -150,7 +160,7 @@ public final class AccessGate {
               .compose(seq -> decision.allowed()
                   ? Future.succeededFuture(new Access(subject, request.action(),
                       new JsonObject().put("cameras", new JsonArray(ids)), context, decision, seq, Optional.empty(),
-                      replies, services))
+                      request.origin().protocol(), replies, services))
                   : refuse(replies, 503, decision, seq));
         });
   }
@@ -198,6 +208,7 @@ public final class AccessGate {
 
   /** Appends an access decision; when the log cannot take it, answers 503 and fails. */
   private Future<Long> record(Replies replies, AuditEvent event) {
+    services.metrics().decided(event.action(), String.valueOf(event.decision().get("outcome")));
     return services.trail().append(event).map(entry -> entry.seq()).recover(e -> unrecorded(replies, e));
   }
 

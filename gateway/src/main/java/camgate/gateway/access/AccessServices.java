@@ -1,5 +1,6 @@
 package camgate.gateway.access;
 
+import camgate.gateway.metrics.GatewayMetrics;
 import camgate.gateway.policy.PolicyDecisionClient;
 import io.vertx.core.Vertx;
 
@@ -16,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * and the register of accesses being served (to cap them per subject and to cut them all at once).
  */
 record AccessServices(Vertx vertx, PolicyDecisionClient policy, AuditTrail trail, Clock clock,
-                      Duration recheckInterval, Serving serving) {
+                      Duration recheckInterval, Serving serving, GatewayMetrics metrics) {
 
   /** The accesses being served now, by subject, at most {@code perSubject} each. Thread-safe. */
   static final class Serving {

@@ -49,6 +49,7 @@ public final class AuditTrail implements AutoCloseable {
   private long retryTimer = -1;
   private long retryDelay = FIRST_RETRY_MS;
   private volatile boolean closed;
+  private volatile Consumer<java.time.Duration> appendLatency = d -> { };
   private final List<Consumer<Throwable>> failureListeners = new CopyOnWriteArrayList<>();
 
   private record Pending(AuditEvent event, Promise<AuditEntry> durable) {
@@ -65,6 +66,7 @@ public final class AuditTrail implements AutoCloseable {
    * entry waits for its group commit, so every request in flight can share one commit and one sync.
    */
   public Future<AuditEntry> append(AuditEvent event) {
+    long started = System.nanoTime();
     Future<AuditEntry> durable;
     try {
       durable = Future.fromCompletionStage(log.appendAsync(event), vertx.getOrCreateContext());
@@ -74,7 +76,10 @@ public final class AuditTrail implements AutoCloseable {
     return durable
         // The log's own exception, not CompletableFuture's wrapper: its message is what callers report.
         .recover(e -> Future.failedFuture(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e))
-        .onSuccess(e -> lastAppendFailed = false)
+        .onSuccess(e -> {
+          lastAppendFailed = false;
+          appendLatency.accept(java.time.Duration.ofNanos(System.nanoTime() - started));
+        })
         .onFailure(e -> {
           failures.incrementAndGet();
           lastAppendFailed = true;
@@ -150,6 +155,11 @@ public final class AuditTrail implements AutoCloseable {
     synchronized (pending) {
       return pending.size();
     }
+  }
+
+  /** Calls {@code listener} with how long each successful append took to become durable. */
+  public void onAppendLatency(Consumer<java.time.Duration> listener) {
+    appendLatency = listener;
   }
 
   /** Calls {@code listener} with the cause each time an append fails (on the appending context). */

@@ -1,6 +1,9 @@
 package camgate.gateway.http;
 
+import camgate.gateway.access.AccessGate;
+import camgate.gateway.access.AccessRequest.Target;
 import camgate.gateway.access.AuditTrail;
+import camgate.gateway.access.HttpCaller;
 import camgate.gateway.camera.CameraFeed;
 import camgate.gateway.policy.PolicyDecisionClient;
 import io.vertx.core.Future;
@@ -11,7 +14,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.Collection;
 
 /**
- * GET /health: liveness of the gateway's parts for supervisors and load balancers, without
+ * GET /metrics for the monitoring system, and GET /health: liveness of the gateway's parts for supervisors and load balancers, without
  * credentials and without anything an attacker could use (no camera ids, no URLs).
  */
 public final class HealthRoutes {
@@ -19,15 +22,26 @@ public final class HealthRoutes {
   private final PolicyDecisionClient policy;
   private final AuditTrail audit;
   private final Collection<CameraFeed> feeds;
+  private final AccessGate gate;
 
-  public HealthRoutes(PolicyDecisionClient policy, AuditTrail audit, Collection<CameraFeed> feeds) {
+  public HealthRoutes(PolicyDecisionClient policy, AuditTrail audit, Collection<CameraFeed> feeds, AccessGate gate) {
     this.policy = policy;
     this.audit = audit;
     this.feeds = feeds;
+    this.gate = gate;
   }
 
   public void mount(Router router) {
     router.get("/health").handler(this::health);
+    router.get("/metrics").handler(this::metrics);
+  }
+
+  /** GET /metrics: Prometheus text exposition, for the policy's metrics role (decided and recorded). */
+  private void metrics(RoutingContext rc) {
+    HttpCaller.admit(gate, rc, "metrics", Target.resource(new JsonObject().put("metrics", "gateway")),
+        new JsonObject()).onSuccess(access -> rc.response()
+            .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").putHeader("Cache-Control", "no-store")
+            .end(gate.metrics().scrape()));
   }
 
   private void health(RoutingContext rc) {

@@ -32,6 +32,7 @@ public final class TestGateway implements AutoCloseable {
   public static final String AUDITOR_KEY = "test-key-auditor-1";
   public static final String FACEID_KEY = "test-key-vms-faceid";
   public static final String VENDOR_KEY = "test-key-vendor-acme";
+  public static final String METRICS_KEY = "test-metrics-key-0123456789";
 
   private final Vertx vertx;
   private final Gateway gateway;
@@ -121,7 +122,8 @@ public final class TestGateway implements AutoCloseable {
               .add(key(GARE_KEY, "agent-107", "operator", "police-municipale", "display"))
               .add(key(AUDITOR_KEY, "auditor-1", "auditor", "cnil", null))
               .add(key(FACEID_KEY, "vms-faceid", "consumer", "vms-example", "face_recognition"))
-              .add(key(VENDOR_KEY, "vendor-acme", "vendor", "acme-safe-city", null)));
+              .add(key(VENDOR_KEY, "vendor-acme", "vendor", "acme-safe-city", null))
+              .add(key(METRICS_KEY, "metrics-local", "metrics", "ville", null)));
       extra.forEach(e -> {
         if (!e.getKey().equals("opa_binary")) {
           json.put(e.getKey(), e.getValue());

@@ -1,0 +1,90 @@
+package camgate.gateway.metrics;
+
+import camgate.gateway.camera.CameraFeed;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.function.ToIntFunction;
+
+/**
+ * The gateway's operational metrics, in Prometheus's text format (served at {@code GET /metrics} to the
+ * policy's {@code metrics} role): per camera, frames and fail-safe frames published, frame rate, liveness,
+ * detector errors and late frames, consumers by protocol; bytes out by protocol; access decisions by
+ * action and result; audit append latency and entries waiting for the log. Never a picture, a subject or a
+ * URL: labels are camera ids, protocols, actions and outcomes only.
+ */
+public final class GatewayMetrics {
+
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Timer auditAppend;
+
+  public GatewayMetrics() {
+    auditAppend = Timer.builder("camgate_audit_append").description("time until an audit entry is durable")
+        .publishPercentiles(0.5, 0.99).register(registry);
+  }
+
+  /**
+   * Registers each camera's meters; {@code rtspSubscribers} counts a camera's RTSP subscribers (its MJPEG
+   * consumers are the rest of its hubs' listeners).
+   */
+  public void cameras(Collection<CameraFeed> feeds, ToIntFunction<CameraFeed> rtspSubscribers) {
+    for (CameraFeed feed : feeds) {
+      String id = feed.camera().id();
+      FunctionCounter.builder("camgate_camera_frames", feed, f -> f.status().frames())
+          .description("frames redacted and published").tag("camera", id).register(registry);
+      FunctionCounter.builder("camgate_camera_fail_safe_frames", feed, f -> f.status().failSafeFrames())
+          .description("frames masked whole (detection not ready, failed or late)").tag("camera", id)
+          .register(registry);
+      FunctionCounter.builder("camgate_camera_detector_errors", feed, f -> f.redactionStats().detectorErrors())
+          .tag("camera", id).register(registry);
+      FunctionCounter.builder("camgate_camera_late_frames", feed, f -> f.redactionStats().lateFrames())
+          .description("frames that waited for a late detection pass").tag("camera", id).register(registry);
+      Gauge.builder("camgate_camera_fps", feed, f -> f.status().framesPerSecond())
+          .description("frames published per second").tag("camera", id).register(registry);
+      Gauge.builder("camgate_camera_live", feed, f -> f.status().live() ? 1 : 0).tag("camera", id).register(registry);
+      Gauge.builder("camgate_camera_consumers", feed, f -> rtspSubscribers.applyAsInt(f))
+          .tag("camera", id).tag("protocol", "rtsp").register(registry);
+      Gauge.builder("camgate_camera_consumers", feed, f -> Math.max(0,
+              f.redactedHub().consumers() + f.masksOnlyHub().consumers() - encoders(f, rtspSubscribers)))
+          .tag("camera", id).tag("protocol", "mjpeg").register(registry);
+    }
+  }
+
+  /** An H.264 encoder subscribes to a hub once while it has RTSP subscribers: not an MJPEG consumer. */
+  private static int encoders(CameraFeed f, ToIntFunction<CameraFeed> rtspSubscribers) {
+    return rtspSubscribers.applyAsInt(f) > 0 ? 1 : 0;
+  }
+
+  /** Counts one access decision. */
+  public void decided(String action, String outcome) {
+    Counter.builder("camgate_decisions").description("access decisions recorded").tag("action", action)
+        .tag("outcome", outcome).register(registry).increment();
+  }
+
+  /** Counts bytes delivered by a protocol when an access ends. */
+  public void delivered(String protocol, long bytes) {
+    Counter.builder("camgate_bytes_out").description("bytes delivered to consumers").baseUnit("bytes")
+        .tag("protocol", protocol).register(registry).increment(bytes);
+  }
+
+  /** Records how long an audit append took to become durable. */
+  public void auditAppended(Duration took) {
+    auditAppend.record(took);
+  }
+
+  /** A gauge of entries waiting for the audit log to come back. */
+  public void auditPending(java.util.function.IntSupplier pending) {
+    Gauge.builder("camgate_audit_pending_entries", pending, p -> p.getAsInt()).register(registry);
+  }
+
+  /** The text exposition, Prometheus format 0.0.4. */
+  public String scrape() {
+    return registry.scrape();
+  }
+}
