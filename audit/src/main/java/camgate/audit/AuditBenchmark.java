@@ -222,7 +222,7 @@ public final class AuditBenchmark {
       done.await();
       watcher.join();
       double rate = acked / elapsed;
-      H2AuditLog.WriterStats ws = ((H2AuditLog) log).writerStats();
+      GroupCommit.Stats ws = ((H2AuditLog) log).writerStats();
       out.printf("group commit, %d threads (durable: one transaction + sync per batch): %d appends in %.1f s = %.0f appends/s;"
           + " %d batches, mean %.0f entries/batch, mean sync %.1f ms, mean insert+commit %.1f ms%n", threads, acked, elapsed,
           rate, ws.batches(), ws.entries() / (double) Math.max(1, ws.batches()), ws.syncNanos() / 1e6 / Math.max(1, ws.batches()),
@@ -266,7 +266,7 @@ public final class AuditBenchmark {
       long counted = acked.get();
       double elapsed = (System.nanoTime() - t0) / 1e9;
       window.acquire(inFlight);
-      H2AuditLog.WriterStats ws = ((H2AuditLog) log).writerStats();
+      GroupCommit.Stats ws = ((H2AuditLog) log).writerStats();
       double rate = counted / elapsed;
       out.printf("group commit, async from one thread (%d in flight): %d appends in %.1f s = %.0f appends/s;"
           + " %d batches, mean %.0f entries/batch, %d failed%n", inFlight, counted, elapsed, rate, ws.batches(),

@@ -126,7 +126,7 @@ public final class BundleVerifier {
     });
     ArrayDeque<Future<EntryChunk>> inFlight = new ArrayDeque<>();
     // The buffers of the chunks in flight, in the same order; a consumed chunk's buffer is read into again, so
-    // a 458 MB file costs a few buffers, not a hundred 4 MB allocations.
+    // a file of hundreds of MB costs a few buffers, not a hundred 4 MB allocations.
     ArrayDeque<byte[]> inFlightBuffers = new ArrayDeque<>();
     ArrayDeque<byte[]> spare = new ArrayDeque<>();
     long seq = 0;

@@ -102,7 +102,7 @@ class KeyRotationTest {
       oldKeyId = log.publicKey().keyId();
       // Steps 1 and 2 of rotateKey(), then a "crash" (close signs with the old key, as a restart would).
       next.writeTo(Path.of(options.signingKeyFile() + ".next"));
-      log.append(H2AuditLog.rotationEvent(log.publicKey(), next.publicKey()));
+      log.append(KeyRotation.rotationEvent(log.publicKey(), next.publicKey()));
     }
     Path bundle = dir.resolve("bundle");
     try (AuditLog log = AuditLog.open(options)) {
