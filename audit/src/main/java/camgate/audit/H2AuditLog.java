@@ -1,6 +1,7 @@
 package camgate.audit;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -155,6 +156,11 @@ final class H2AuditLog implements AuditLog {
   @Override
   public void export(long fromSeq, long toSeqExclusive, Path dir) throws IOException {
     export.toDirectory(fromSeq, toSeqExclusive, dir);
+  }
+
+  @Override
+  public void exportZip(long fromSeq, long toSeqExclusive, OutputStream out) throws IOException {
+    export.toZip(fromSeq, toSeqExclusive, out);
   }
 
   @Override
