@@ -40,7 +40,7 @@ public final class BundleVerifier {
   }
 
   /** Signals the first problem; carries the verdict's problem. */
-  private static final class Stop extends Exception {
+  static final class Stop extends Exception {
     final Verdict.Problem problem;
 
     Stop(Verdict.Kind kind, long index, long end, String message) {
@@ -102,7 +102,7 @@ public final class BundleVerifier {
       throw bundle("public-key.pem: " + e.getMessage());
     }
     if (expectedFingerprint != null && !trusted.fingerprint().equalsIgnoreCase(expectedFingerprint.trim())) {
-      throw bundle("public-key.pem has fingerprint " + trusted.fingerprint() + ", expected " + expectedFingerprint
+      throw anchor("public-key.pem has fingerprint " + trusted.fingerprint() + ", expected " + expectedFingerprint
           + ": this bundle was not signed by the key you pinned");
     }
 
@@ -309,9 +309,13 @@ public final class BundleVerifier {
   private static List<CheckpointRecord> readCheckpoints(Path file) throws Stop {
     List<String> lines;
     try {
-      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+      lines = new ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw bundle("cannot read checkpoints.jsonl: " + e.getMessage());
+    }
+    // A blank last line (an editor's or a tool's trailing newline) is no checkpoint; blank lines before it are.
+    while (!lines.isEmpty() && lines.get(lines.size() - 1).isBlank()) {
+      lines.remove(lines.size() - 1);
     }
     List<CheckpointRecord> out = new ArrayList<>();
     for (int i = 0; i < lines.size(); i++) {
@@ -363,8 +367,12 @@ public final class BundleVerifier {
     return "entry " + seq + " (entries.jsonl line " + (seq + 1) + ")";
   }
 
-  private static Stop bundle(String message) {
+  static Stop bundle(String message) {
     return new Stop(Verdict.Kind.BUNDLE, -1, -1, message);
+  }
+
+  static Stop anchor(String message) {
+    return new Stop(Verdict.Kind.ANCHOR, -1, -1, message);
   }
 
   private static Stop entry(long seq, String message) {

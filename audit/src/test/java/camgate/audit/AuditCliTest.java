@@ -84,8 +84,21 @@ class AuditCliTest {
   void pinnedFingerprintMustMatch() throws Exception {
     String fp = NoteKey.fromPem("x", Files.readString(bundle.resolve("public-key.pem"))).fingerprint();
     assertEquals(0, cli("verify", bundle.toString(), "--key-fingerprint", fp).exit());
-    assertRefused(cli("verify", bundle.toString(), "--key-fingerprint", "SHA256:" + "0".repeat(64)), 2,
+    // A bundle signed by another key than the pinned one is invalid (1), not a usage error (2).
+    assertRefused(cli("verify", bundle.toString(), "--key-fingerprint", "SHA256:" + "0".repeat(64)), 1,
         "not signed by the key you pinned");
+  }
+
+  @Test
+  void blankLastLineOfCheckpointsIsNoCheckpoint() throws Exception {
+    Path dir = copy();
+    Path cps = dir.resolve("checkpoints.jsonl");
+    Files.writeString(cps, Files.readString(cps) + "\n");
+    Run run = cli("verify", dir.toString());
+    assertEquals(0, run.exit(), run.all());
+    assertTrue(run.out().startsWith("valid: 15 entries, 1 checkpoints"), run.out());
+    Files.writeString(cps, "\n" + Files.readString(cps));
+    assertRefused(cli("verify", dir.toString()), 1, "checkpoint 0 (checkpoints.jsonl line 1) has no 'note'");
   }
 
   @Test

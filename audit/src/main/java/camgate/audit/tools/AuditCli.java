@@ -12,7 +12,8 @@ import java.util.List;
 /**
  * {@code ./camgate audit verify DIR}, {@code ./camgate audit report DIR [OUT]} and {@code ./camgate bench audit}.
  *
- * <p>Exit codes: 0 valid / done; 1 the bundle is invalid (tampered); 2 usage error or unreadable input.
+ * <p>Exit codes: 0 valid / done; 1 the bundle is invalid (tampered, or not signed by the pinned key); 2 usage
+ * error or unreadable input.
  */
 public final class AuditCli {
   static final int OK = 0;
@@ -98,8 +99,9 @@ public final class AuditCli {
 
   private static void usageText(PrintStream s) {
     s.println("usage:");
-    s.println("  audit verify DIR [--key-fingerprint SHA256:<hex>]   verify an export bundle offline; exit 0 only when valid");
-    s.println("  audit report DIR [OUT]                              access register (CSV + HTML) of a verified bundle");
-    s.println("  audit bench [--quick]                               append, checkpoint, proof and verify figures");
+    s.println("  audit verify DIR [--key-fingerprint SHA256:<hex>]");
+    s.println("                          verify an export bundle offline; exit 0 valid, 1 invalid, 2 unreadable/usage");
+    s.println("  audit report DIR [OUT]  access register (CSV + HTML) of a verified bundle");
+    s.println("  audit bench [--quick]   append, checkpoint, proof and verify figures");
   }
 }
