@@ -54,16 +54,26 @@ public final class BundleVerifier {
     return verify(dir, null);
   }
 
+  /** Verifies the bundle in {@code dir}, pinning its key to {@code expectedFingerprint} if not null. BLOCKING. */
+  public static Verdict verify(Path dir, String expectedFingerprint) {
+    return verify(dir, expectedFingerprint, null);
+  }
+
   /**
    * Verifies the bundle in {@code dir}. BLOCKING (reads files). Never throws for bad bundle content: every
    * problem, including unreadable files, becomes the verdict's problem.
    *
    * @param expectedFingerprint if not null, the bundle key must have this {@code SHA256:<hex>} fingerprint
    *     (as printed by the gateway at start); otherwise the bundle's own key is trusted
+   * @param keptCheckpoint if not null, a checkpoint the auditor kept from earlier: a C2SP signed note, or a JSON
+   *     object with the note in its {@code note} field (a line of {@code checkpoints.jsonl}); it must be signed by
+   *     one of the bundle's keys, cover no more entries than the bundle, and sign the root of the bundle's first
+   *     entries of its size, else the log was truncated, rolled back or rewritten since
    */
-  public static Verdict verify(Path dir, String expectedFingerprint) {
+  public static Verdict verify(Path dir, String expectedFingerprint, String keptCheckpoint) {
     Progress progress = new Progress();
     try {
+      progress.kept = keptCheckpoint == null ? null : KeptCheckpoint.parse(keptCheckpoint);
       run(dir, expectedFingerprint, progress);
       return new Verdict(progress.entries, progress.checkpoints, progress.lastSize, null);
     } catch (Stop stop) {
@@ -75,6 +85,9 @@ public final class BundleVerifier {
     long entries;
     int checkpoints;
     long lastSize = -1;
+    KeptCheckpoint kept;
+    /** Every key the bundle trusted so far: its own, then each announced one a verified checkpoint covered. */
+    final List<NoteKey> chain = new ArrayList<>();
   }
 
   private static void run(Path dir, String expectedFingerprint, Progress progress) throws Stop {
@@ -104,6 +117,12 @@ public final class BundleVerifier {
     if (expectedFingerprint != null && !trusted.fingerprint().equalsIgnoreCase(expectedFingerprint.trim())) {
       throw anchor("public-key.pem has fingerprint " + trusted.fingerprint() + ", expected " + expectedFingerprint
           + ": this bundle was not signed by the key you pinned");
+    }
+    progress.chain.add(trusted);
+    KeptCheckpoint kept = progress.kept;
+    if (kept != null) {
+      kept.checkOrigin(origin);
+      kept.checkRootAt(0, new CompactRange());
     }
 
     CompactRange range = new CompactRange();
@@ -186,6 +205,9 @@ public final class BundleVerifier {
           chunk.appendLeaf(i, range);
           seq++;
           progress.entries = seq;
+          if (kept != null) {
+            kept.checkRootAt(seq, range);
+          }
           while (next < checkpoints.size() && checkpoints.get(next).note().size() == seq) {
             CheckpointRecord cp = checkpoints.get(next);
             checkCheckpoint(cp, previous, trusted, origin, range, progress);
@@ -194,6 +216,7 @@ public final class BundleVerifier {
             // A rotation entry covered by a checkpoint of the current key makes the announced key the trusted one.
             if (pendingKey != null && pendingKeySeq < cp.note().size()) {
               trusted = pendingKey;
+              progress.chain.add(trusted);
               pendingKey = null;
             }
           }
@@ -236,6 +259,9 @@ public final class BundleVerifier {
       throw new Stop(Verdict.Kind.ENTRY, covered, count, "entry " + covered + " (entries.jsonl line " + (covered + 1)
           + ") and the " + (count - covered - 1) + " after it are not covered by any checkpoint (last checkpoint"
           + " covers " + covered + "): unsigned entries were appended");
+    }
+    if (kept != null) {
+      kept.checkCoveredBy(count, progress.chain);
     }
   }
 
