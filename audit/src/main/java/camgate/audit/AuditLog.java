@@ -39,8 +39,8 @@ public interface AuditLog extends AutoCloseable {
   /**
    * Appends an entry and returns once it is durable (committed and synced as part of a group commit). BLOCKING.
    *
-   * @throws AuditUnavailableException if the store cannot write, or failed earlier, or the log is closed:
-   *     the log never reopens by itself, serve nothing
+   * @throws AuditUnavailableException if the store cannot write, is unavailable after a failure (the log
+   *     reopens it by itself: see {@link #status()}), or the log is closed: serve nothing
    * @throws IllegalArgumentException if the event holds a value JSON cannot carry
    */
   AuditEntry append(AuditEvent event);
@@ -54,6 +54,12 @@ public interface AuditLog extends AutoCloseable {
    * @throws IllegalArgumentException if the event holds a value JSON cannot carry
    */
   CompletionStage<AuditEntry> appendAsync(AuditEvent event);
+
+  /**
+   * Whether appends are being made durable now and, after a store failure, what failed and when the log next
+   * tries to reopen the database (it does so by itself, with backoff, checking it as at open). Never blocks.
+   */
+  AuditStatus status();
 
   /** The number of durable entries (the current tree size). */
   long size();

@@ -94,6 +94,16 @@ final class CheckpointSchedule {
     return cp;
   }
 
+  /** Takes {@code stored} (the latest checkpoint of a reopened store, or null) as the latest if it is newer. */
+  void adopt(SignedCheckpoint stored) {
+    synchronized (lock) {
+      SignedCheckpoint l = latest;
+      if (stored != null && (l == null || stored.size() > l.size())) {
+        latest = stored;
+      }
+    }
+  }
+
   /** Whether entries arrived since the latest checkpoint (or none was ever signed). */
   boolean behind() {
     SignedCheckpoint l = latest;

@@ -13,22 +13,21 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The log's appends: one writer thread ({@code audit-writer}) takes every request waiting in the queue (up to
  * {@value #MAX_BATCH}) and stores them as one transaction followed by one sync to disk. A caller is released only
- * after that sync, so thousands of callers share one fsync.
+ * after that sync, so thousands of callers share one fsync. After a store failure the same thread fails what is
+ * queued and reopens the store when {@link LiveStore} says it is due.
  */
 final class GroupCommit {
-  private static final Logger LOG = LoggerFactory.getLogger(GroupCommit.class);
   static final int MAX_BATCH = 1024;
   private static final int QUEUE_CAPACITY = 65_536;
 
   private final AuditLogOptions options;
   private final MerkleTree tree;
   private final LiveStore store;
+  private final CheckpointSchedule checkpoints;
   private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>(QUEUE_CAPACITY);
   private final Thread writer;
   private volatile boolean closing;
@@ -45,10 +44,11 @@ final class GroupCommit {
   private record Pending(EntryCodec.Template template, AuditEvent event, CompletableFuture<AuditEntry> done) {
   }
 
-  GroupCommit(AuditLogOptions options, MerkleTree tree, LiveStore store) {
+  GroupCommit(AuditLogOptions options, MerkleTree tree, LiveStore store, CheckpointSchedule checkpoints) {
     this.options = options;
     this.tree = tree;
     this.store = store;
+    this.checkpoints = checkpoints;
     this.writer = new Thread(this::writeLoop, "audit-writer");
     this.writer.setDaemon(true);
   }
@@ -133,6 +133,10 @@ final class GroupCommit {
     Throwable stopped = null;
     try {
       while (true) {
+        if (store.retryDue()) {
+          // Here, on the writer thread: nothing else extends the tree while the store is checked and adopted.
+          store.reopen(tree, checkpoints::adopt);
+        }
         Pending first = queue.poll(50, TimeUnit.MILLISECONDS);
         if (first == null) {
           if (closing) {
@@ -192,7 +196,6 @@ final class GroupCommit {
       }
     } catch (SQLException | RuntimeException e) {
       store.fail(e);
-      LOG.error("audit store failed; the log is now unavailable until restart", e);
       failAll(batch, e);
     }
   }

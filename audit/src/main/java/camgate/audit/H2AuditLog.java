@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -37,8 +38,8 @@ final class H2AuditLog implements AuditLog {
                      SignedCheckpoint latest) {
     this.store = store;
     this.tree = tree;
-    this.commit = new GroupCommit(options, tree, store);
     this.checkpoints = new CheckpointSchedule(options, tree, store, key, latest);
+    this.commit = new GroupCommit(options, tree, store, checkpoints);
     this.export = new BundleExport(options, tree, store, checkpoints);
     this.rotation = new KeyRotation(options, tree, store, commit, checkpoints);
   }
@@ -64,7 +65,7 @@ final class H2AuditLog implements AuditLog {
             + " with key " + recordedKeyId + "; restore the key file (mode 600) from backup");
       }
       SigningKey key = SigningKey.loadOrCreate(options.signingKeyFile(), options.origin());
-      LiveStore store = new LiveStore(url, options.databaseFile(), opened.store());
+      LiveStore store = new LiveStore(url, options.databaseFile(), options.clock(), opened.store());
       H2AuditLog log = new H2AuditLog(options, store, opened.tree(), key, opened.latest());
       if (recordedKeyId == null) {
         opened.store().recordKey(key.publicKey(), opened.tree().size()); // first start
@@ -97,6 +98,16 @@ final class H2AuditLog implements AuditLog {
 
   GroupCommit.Stats writerStats() {
     return commit.stats();
+  }
+
+  /** Completes when the store is writable again (at once if it is): what a test waits on instead of sleeping. */
+  CompletableFuture<Void> writableAgain() {
+    return store.writableAgain();
+  }
+
+  @Override
+  public AuditStatus status() {
+    return store.status();
   }
 
   @Override

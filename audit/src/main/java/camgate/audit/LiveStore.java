@@ -3,26 +3,43 @@ package camgate.audit;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The database the log currently writes to, opened and checked against the latest signed checkpoint, and
- * whether it still works: the first store failure makes it unavailable (fail closed).
+ * The database the log currently writes to, opened and checked against the latest signed checkpoint, and whether
+ * it works. A store failure makes it unavailable (fail closed: nothing is acknowledged that is not durable); the
+ * writer thread then reopens it with backoff ({@link AuditStatus}), checks it again as at open, and resumes.
  */
 final class LiveStore {
+  private static final Logger LOG = LoggerFactory.getLogger(LiveStore.class);
+
   private final String url;
   private final Path databaseFile;
+  private final Clock clock;
   private volatile AuditStore store;
-  private volatile Throwable failure;
+  private volatile Outage outage; // null while writable
+  private volatile String lastError;
+  private CompletableFuture<Void> writableAgain = CompletableFuture.completedFuture(null); // guarded by this
+
+  /** Why and since when the store is unavailable, and when the writer next tries to reopen it. */
+  private record Outage(Throwable cause, Instant since, int attempts, long retryAtNanos, Instant retryAt) {
+  }
 
   /** A store just opened, with the tree its entries hash to and its latest checkpoint (null if none). */
   record Opened(AuditStore store, MerkleTree tree, SignedCheckpoint latest) {
   }
 
-  LiveStore(String url, Path databaseFile, AuditStore store) {
+  LiveStore(String url, Path databaseFile, Clock clock, AuditStore store) {
     this.url = url;
     this.databaseFile = databaseFile;
+    this.clock = clock;
     this.store = store;
   }
 
@@ -83,31 +100,111 @@ final class LiveStore {
   /**
    * The store to write to or read from.
    *
-   * @throws AuditUnavailableException if the store failed earlier
+   * @throws AuditUnavailableException while the store is unavailable
    */
   AuditStore current() {
-    Throwable f = failure;
-    if (f != null) {
-      throw new AuditUnavailableException("audit store failed earlier (" + f.getMessage() + "); nothing can be"
-          + " logged until the gateway restarts with a working database", f);
+    Outage o = outage;
+    if (o != null) {
+      throw new AuditUnavailableException("audit store unavailable since " + o.since() + " (" + o.cause().getMessage()
+          + "); the log reopens it by itself, next attempt at " + o.retryAt() + "; treat the entry as not logged", o.cause());
     }
     return store;
   }
 
-  /** Whether a store failure was seen. */
+  /** Whether the store is unavailable now. */
   boolean failed() {
-    return failure != null;
+    return outage != null;
   }
 
-  /** The failure that made the store unavailable, or null. */
+  /** What made the store unavailable, or null while it is writable. */
   Throwable failure() {
-    return failure;
+    Outage o = outage;
+    return o == null ? null : o.cause();
   }
 
-  /** Records a store failure: from now on {@link #current()} refuses. */
-  void fail(Throwable cause) {
-    if (failure == null) {
-      failure = cause;
+  /** Records a store failure: {@link #current()} refuses until {@link #reopen} succeeds. */
+  synchronized void fail(Throwable cause) {
+    if (outage != null) {
+      return;
+    }
+    lastError = String.valueOf(cause.getMessage());
+    outage = scheduled(cause, clock.instant(), 0, clock);
+    writableAgain = new CompletableFuture<>();
+    LOG.error("audit store failed; appends fail until it is reopened (first attempt in {} ms)",
+        AuditStatus.FIRST_RETRY_MS, cause);
+  }
+
+  private static Outage scheduled(Throwable cause, Instant since, int attempts, Clock clock) {
+    long delay = AuditStatus.retryDelayMillis(attempts);
+    return new Outage(cause, since, attempts, System.nanoTime() + delay * 1_000_000, clock.instant().plusMillis(delay));
+  }
+
+  /** Whether the store is unavailable and its next reopening is due. */
+  boolean retryDue() {
+    Outage o = outage;
+    return o != null && System.nanoTime() - o.retryAtNanos() >= 0;
+  }
+
+  AuditStatus status() {
+    Outage o = outage;
+    return o == null ? new AuditStatus(true, lastError, null, null, 0)
+        : new AuditStatus(false, lastError, o.since(), o.retryAt(), o.attempts());
+  }
+
+  /** Completes when the store is writable again (at once if it is). */
+  synchronized CompletableFuture<Void> writableAgain() {
+    return writableAgain;
+  }
+
+  /**
+   * Reopens the database after a failure and checks it as at open, and that it still holds every entry of
+   * {@code tree} (what the log acknowledged); entries committed but never acknowledged (a failed sync) are
+   * added to {@code tree}. On failure, schedules the next attempt. Writer thread only: nothing else extends
+   * {@code tree}. BLOCKING.
+   *
+   * @param latestStored given the latest stored checkpoint (null if none) before the store becomes writable
+   * @return whether the store is writable again
+   */
+  boolean reopen(MerkleTree tree, Consumer<SignedCheckpoint> latestStored) {
+    Outage o = outage;
+    store.close();
+    Opened opened = null;
+    try {
+      opened = openVerified(url, databaseFile);
+      long known = tree.size();
+      MerkleTree stored = opened.tree();
+      if (stored.size() < known) {
+        throw new IOException("audit database holds " + stored.size() + " entries but the log had acknowledged "
+            + known + ": acknowledged entries are missing (a file restored from a backup?); keep it as evidence");
+      }
+      if (known > 0 && !stored.root(known).equals(tree.root(known))) {
+        throw new IOException("audit database entries 0.." + (known - 1) + " differ from those the log wrote;"
+            + " keep it as evidence, export it and run 'camgate audit verify'");
+      }
+      List<Hash> unacknowledged = new ArrayList<>();
+      for (long i = known; i < stored.size(); i++) {
+        unacknowledged.add(stored.leaf(i));
+      }
+      tree.append(unacknowledged);
+      latestStored.accept(opened.latest());
+      synchronized (this) {
+        store = opened.store();
+        outage = null;
+        writableAgain.complete(null);
+      }
+      LOG.info("audit store reopened after {} attempt(s); appends resume at seq {}", o.attempts() + 1, tree.size());
+      return true;
+    } catch (SQLException | IOException | RuntimeException e) {
+      if (opened != null) {
+        opened.store().close();
+      }
+      synchronized (this) {
+        lastError = "reopening the audit database failed: " + e.getMessage();
+        outage = scheduled(o.cause(), o.since(), o.attempts() + 1, clock);
+      }
+      LOG.warn("reopening the audit store failed (attempt {}), next in {} ms: {}", o.attempts() + 1,
+          AuditStatus.retryDelayMillis(o.attempts() + 1), e.getMessage());
+      return false;
     }
   }
 
