@@ -43,16 +43,31 @@ final class AuditStore implements AutoCloseable {
     this.writeSync = writeConnection.createStatement();
   }
 
-  /** The JDBC URL of {@code databaseFile} (with or without {@code .mv.db}). */
+  /**
+   * The H2 settings the log opens its database with (why, measured: {@code audit/README.md}, Storage):
+   * DB_CLOSE_ON_EXIT=FALSE so H2's shutdown hook cannot close the database before close() signs the final
+   * checkpoint; CACHE_SIZE=1024 (KB) because H2 underestimates our large group rows and its default 16 MB page
+   * cache kept every group an export read, i.e. the whole log, on the heap; COMPRESS=TRUE because every commit
+   * writes a new chunk holding the last leaf page of {@code audit_batch} again, and compressed JSON makes it and
+   * the live data a fraction of the size. RETENTION_TIME stays at H2's 45 s (see the README: lowering it would
+   * reuse the file's dead space at once, but H2 warns it is unsafe).
+   */
+  static final String SETTINGS = ";DB_CLOSE_ON_EXIT=FALSE;CACHE_SIZE=1024;COMPRESS=TRUE";
+  /** H2's defaults, as the log opened its database before: the benchmark's "before". */
+  static final String H2_DEFAULTS = ";DB_CLOSE_ON_EXIT=FALSE";
+
+  /** The JDBC URL of {@code databaseFile} (with or without {@code .mv.db}) with the log's {@link #SETTINGS}. */
   static String jdbcUrl(Path databaseFile) {
+    return jdbcUrl(databaseFile, SETTINGS);
+  }
+
+  /** The JDBC URL of {@code databaseFile} with {@code settings} (';'-prefixed H2 URL settings). */
+  static String jdbcUrl(Path databaseFile, String settings) {
     String path = databaseFile.toAbsolutePath().normalize().toString();
     if (path.endsWith(".mv.db")) {
       path = path.substring(0, path.length() - ".mv.db".length());
     }
-    // DB_CLOSE_ON_EXIT=FALSE: H2's own shutdown hook must not close the database before close() signs the
-    // final checkpoint. CACHE_SIZE=1024 (KB): H2 undercounts the memory of our large group rows, so its default
-    // 16 MB page cache kept every group an export read, i.e. the whole log, on the heap (audit/README.md, Export).
-    return "jdbc:h2:file:" + path + ";DB_CLOSE_ON_EXIT=FALSE;CACHE_SIZE=1024";
+    return "jdbc:h2:file:" + path + settings;
   }
 
   /**

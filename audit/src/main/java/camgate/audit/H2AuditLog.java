@@ -49,7 +49,12 @@ final class H2AuditLog implements AuditLog {
   }
 
   static H2AuditLog open(AuditLogOptions options) throws IOException {
-    String url = jdbcUrl(options.databaseFile());
+    return open(options, AuditStore.SETTINGS);
+  }
+
+  /** Opens with other H2 URL settings than the log's own: for the benchmark's before/after. */
+  static H2AuditLog open(AuditLogOptions options, String settings) throws IOException {
+    String url = AuditStore.jdbcUrl(options.databaseFile(), settings);
     if (!OPEN.add(url)) {
       throw new IOException("audit database " + options.databaseFile() + " is already open in this JVM;"
           + " share the one AuditLog instead of opening it twice");
