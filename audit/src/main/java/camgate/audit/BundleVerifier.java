@@ -302,6 +302,10 @@ public final class BundleVerifier {
               + " (" + trusted.fingerprint() + ")");
     }
     if (previous == null) {
+      if (cp.consistencyPath() != null && cp.consistencyFrom() > 0) {
+        throw checkpoint(cp, "carries a consistency proof from size " + cp.consistencyFrom() + " but is the first"
+            + " checkpoint: the checkpoint of size " + cp.consistencyFrom() + " before it was removed");
+      }
       return;
     }
     long size1 = previous.note().size();
@@ -368,6 +372,17 @@ public final class BundleVerifier {
       if (node.has("root") && !node.get("root").asText().equalsIgnoreCase(note.root().hex())) {
         throw new Stop(Verdict.Kind.CHECKPOINT, i, i + 1, where + " record says root " + node.get("root").asText()
             + " but its signed note says " + note.root().hex());
+      }
+      // The record repeats the note's time and key id for readers; bound to the note so neither can be edited.
+      if (node.has("time") && (note.time() == null
+          || !node.get("time").asText().equals(CheckpointNote.formatTime(note.time())))) {
+        throw new Stop(Verdict.Kind.CHECKPOINT, i, i + 1, where + " record says time " + node.get("time")
+            + " but its signed note says " + (note.time() == null ? "none" : CheckpointNote.formatTime(note.time())));
+      }
+      if (node.has("key_id") && note.signatures().stream()
+          .noneMatch(sig -> String.format("%08x", sig.keyHash()).equals(node.get("key_id").asText()))) {
+        throw new Stop(Verdict.Kind.CHECKPOINT, i, i + 1, where + " record says key_id " + node.get("key_id")
+            + " but no signature of its note is by that key");
       }
       long from = -1;
       List<Hash> path = null;

@@ -83,6 +83,7 @@ class KeyRotationTest {
     ObjectNode record = (ObjectNode) json.readTree(cps.get(last));
     CheckpointNote.Parsed parsed = CheckpointNote.parse(record.get("note").textValue());
     record.put("note", CheckpointNote.sign(old, options.origin(), parsed.size(), parsed.root(), parsed.time()).note());
+    record.put("key_id", old.publicKey().keyId()); // the record's key id must name a signer of its note
     cps.set(last, json.writeValueAsString(record));
     Files.writeString(bundle.resolve("checkpoints.jsonl"), String.join("\n", cps) + "\n");
     Verdict v = BundleVerifier.verify(bundle);
