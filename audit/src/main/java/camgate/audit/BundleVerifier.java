@@ -369,7 +369,8 @@ public final class BundleVerifier {
         throw new Stop(Verdict.Kind.CHECKPOINT, i, i + 1, where + " record says size " + node.get("size")
             + " but its signed note says " + note.size());
       }
-      if (node.has("root") && !node.get("root").asText().equalsIgnoreCase(note.root().hex())) {
+      // Exports write lowercase hex; any other spelling of the same bytes is an edit.
+      if (node.has("root") && !node.get("root").asText().equals(note.root().hex())) {
         throw new Stop(Verdict.Kind.CHECKPOINT, i, i + 1, where + " record says root " + node.get("root").asText()
             + " but its signed note says " + note.root().hex());
       }
@@ -391,11 +392,17 @@ public final class BundleVerifier {
         from = consistency.path("from_size").asLong(-1);
         path = new ArrayList<>();
         for (JsonNode h : consistency.path("path")) {
+          Hash hash;
           try {
-            path.add(Hash.fromHex(h.asText()));
+            hash = Hash.fromHex(h.asText());
           } catch (IllegalArgumentException e) {
             throw new Stop(Verdict.Kind.CHECKPOINT, i, i + 1, where + " consistency proof: " + e.getMessage());
           }
+          if (!hash.hex().equals(h.asText())) {
+            throw new Stop(Verdict.Kind.CHECKPOINT, i, i + 1, where + " consistency proof: '" + h.asText()
+                + "' is not lowercase hex, as exports write it: the record was edited");
+          }
+          path.add(hash);
         }
       }
       out.add(new CheckpointRecord(i, note, from, path));

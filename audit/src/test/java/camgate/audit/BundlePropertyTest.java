@@ -195,6 +195,29 @@ class BundlePropertyTest {
         "signature character " + pos + " of checkpoint " + at + " set to " + BASE64.charAt(digit));
   }
 
+  /** Aimed at hex spelling: the same bytes in uppercase are an edit too. */
+  @Property(tries = 100)
+  void anyHexDigitUppercasedNeverVerifies(@ForAll boolean root, @ForAll @IntRange(min = 0) int line,
+                                          @ForAll @IntRange(min = 0) int where) throws IOException {
+    List<String> lines = lines("checkpoints.jsonl");
+    int at = line % lines.size();
+    ObjectNode record = (ObjectNode) JSON.readTree(lines.get(at));
+    JsonNode consistency = record.get("consistency");
+    Assume.that(root || (consistency != null && !consistency.get("path").isEmpty()));
+    String hex = root ? record.get("root").textValue() : consistency.get("path").get(0).textValue();
+    int pos = where % hex.length();
+    Assume.that(Character.isLetter(hex.charAt(pos)));
+    String upper = hex.substring(0, pos) + Character.toUpperCase(hex.charAt(pos)) + hex.substring(pos + 1);
+    if (root) {
+      record.put("root", upper);
+    } else {
+      ((ArrayNode) consistency.get("path")).set(0, new TextNode(upper));
+    }
+    lines.set(at, JSON.writeValueAsString(record));
+    assertInvalid("checkpoints.jsonl", (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8),
+        "hex digit " + pos + " uppercased in checkpoint " + at);
+  }
+
   static String replaceChar(String s, int where, char c) {
     int at = where % s.length();
     return s.substring(0, at) + c + s.substring(at + 1);
