@@ -26,7 +26,7 @@ import java.util.zip.ZipOutputStream;
  * holds up checkpoints, and memory stays at about one page whatever the size of the log.
  */
 final class BundleExport {
-  /** Entries read from the store at a time: about 2 MB of typical entries. */
+  /** Entries read from the store at a time (what this costs in memory: audit/README.md, Export memory). */
   static final int PAGE = 4096;
   private static final ObjectMapper JSON = new ObjectMapper();
 

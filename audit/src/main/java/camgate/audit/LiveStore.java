@@ -212,10 +212,6 @@ final class LiveStore {
     return url;
   }
 
-  Path databaseFile() {
-    return databaseFile;
-  }
-
   /** Closes the database connections. */
   void close() {
     store.close();
