@@ -33,12 +33,13 @@ public final class AuditBenchmark {
   private AuditBenchmark() {
   }
 
-  record Settings(int[] threadCounts, Duration appendTime, Duration baselineTime, int verifyEntries, int proofs, Path workDir) {
+  record Settings(int[] threadCounts, Duration appendTime, Duration baselineTime, int verifyEntries, int proofs,
+                  int growthEntries, Path workDir) {
   }
 
   /**
    * Runs the benchmark; options {@code --quick}, {@code --threads N}, {@code --seconds S}, {@code --verify-entries N},
-   * {@code --dir DIR}. BLOCKING, about 1.5 minutes by default. Returns the exit code.
+   * {@code --growth-entries N}, {@code --dir DIR}. BLOCKING, about 1.5 minutes by default. Returns the exit code.
    */
   public static int run(List<String> args, PrintStream out, PrintStream err) throws IOException {
     int[] threads = {64, 256};
@@ -46,6 +47,7 @@ public final class AuditBenchmark {
     double baselineSeconds = 5;
     int verifyEntries = 1_000_000;
     int proofs = 20_000;
+    int growthEntries = 2000;
     Path dir = null;
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
@@ -55,21 +57,23 @@ public final class AuditBenchmark {
           baselineSeconds = 2;
           verifyEntries = 100_000;
           proofs = 5_000;
+          growthEntries = 1000;
         }
         case "--threads" -> threads = Arrays.stream(args.get(++i).split(",")).mapToInt(Integer::parseInt).toArray();
         case "--seconds" -> seconds = Double.parseDouble(args.get(++i));
         case "--verify-entries" -> verifyEntries = Integer.parseInt(args.get(++i));
+        case "--growth-entries" -> growthEntries = Integer.parseInt(args.get(++i));
         case "--dir" -> dir = Path.of(args.get(++i));
         default -> {
           err.println("error: unknown bench option '" + a + "'; use --quick, --threads N, --seconds S,"
-              + " --verify-entries N, --dir DIR");
+              + " --verify-entries N, --growth-entries N, --dir DIR");
           return 2;
         }
       }
     }
     Path work = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("camgate-audit-bench");
     Settings s = new Settings(threads, Duration.ofMillis((long) (seconds * 1000)),
-        Duration.ofMillis((long) (baselineSeconds * 1000)), verifyEntries, proofs, work);
+        Duration.ofMillis((long) (baselineSeconds * 1000)), verifyEntries, proofs, growthEntries, work);
     out.printf("camgate audit bench: appender threads %s, %d cores, load average %.1f, work dir %s%n",
         Arrays.toString(threads), Runtime.getRuntime().availableProcessors(),
         java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), work);
@@ -86,6 +90,7 @@ public final class AuditBenchmark {
       // The gateway's path: appendAsync from one thread (its event loop), no thread held per pending entry.
       double async = asyncAppends(s, 4096, out);
       out.printf("  async group commit vs baseline (%d threads): %.1fx%n", threads[0], async / baseline);
+      StoreGrowth.measure(s.workDir(), s.growthEntries(), out);
       verifyLargeBundle(s, out);
       out.println("done");
       return 0;
@@ -222,7 +227,7 @@ public final class AuditBenchmark {
       done.await();
       watcher.join();
       double rate = acked / elapsed;
-      H2AuditLog.WriterStats ws = ((H2AuditLog) log).writerStats();
+      GroupCommit.Stats ws = ((H2AuditLog) log).writerStats();
       out.printf("group commit, %d threads (durable: one transaction + sync per batch): %d appends in %.1f s = %.0f appends/s;"
           + " %d batches, mean %.0f entries/batch, mean sync %.1f ms, mean insert+commit %.1f ms%n", threads, acked, elapsed,
           rate, ws.batches(), ws.entries() / (double) Math.max(1, ws.batches()), ws.syncNanos() / 1e6 / Math.max(1, ws.batches()),
@@ -266,7 +271,7 @@ public final class AuditBenchmark {
       long counted = acked.get();
       double elapsed = (System.nanoTime() - t0) / 1e9;
       window.acquire(inFlight);
-      H2AuditLog.WriterStats ws = ((H2AuditLog) log).writerStats();
+      GroupCommit.Stats ws = ((H2AuditLog) log).writerStats();
       double rate = counted / elapsed;
       out.printf("group commit, async from one thread (%d in flight): %d appends in %.1f s = %.0f appends/s;"
           + " %d batches, mean %.0f entries/batch, %d failed%n", inFlight, counted, elapsed, rate, ws.batches(),

@@ -1,6 +1,7 @@
 package camgate.audit;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -38,8 +39,8 @@ public interface AuditLog extends AutoCloseable {
   /**
    * Appends an entry and returns once it is durable (committed and synced as part of a group commit). BLOCKING.
    *
-   * @throws AuditUnavailableException if the store cannot write, or failed earlier, or the log is closed:
-   *     the log never reopens by itself, serve nothing
+   * @throws AuditUnavailableException if the store cannot write, is unavailable after a failure (the log
+   *     reopens it by itself: see {@link #status()}), or the log is closed: serve nothing
    * @throws IllegalArgumentException if the event holds a value JSON cannot carry
    */
   AuditEntry append(AuditEvent event);
@@ -53,6 +54,12 @@ public interface AuditLog extends AutoCloseable {
    * @throws IllegalArgumentException if the event holds a value JSON cannot carry
    */
   CompletionStage<AuditEntry> appendAsync(AuditEvent event);
+
+  /**
+   * Whether appends are being made durable now and, after a store failure, what failed and when the log next
+   * tries to reopen the database (it does so by itself, with backoff, checking it as at open). Never blocks.
+   */
+  AuditStatus status();
 
   /** The number of durable entries (the current tree size). */
   long size();
@@ -103,6 +110,19 @@ public interface AuditLog extends AutoCloseable {
    * @throws IOException if the directory cannot be written
    */
   void export(long fromSeq, long toSeqExclusive, Path dir) throws IOException;
+
+  /**
+   * Writes the same bundle as {@link #export} as a zip ({@code entries.jsonl}, {@code checkpoints.jsonl},
+   * {@code public-key.pem}, {@code bundle.json}) straight to {@code out}, reading the entries from the store a page
+   * at a time: memory stays flat whatever the size of the log. BLOCKING: the stream's own blocking is the
+   * backpressure, and the store is never held while the stream blocks. {@code out} is flushed, not closed. After
+   * an exception what was written is an incomplete zip: discard it (an HTTP server resets the connection).
+   *
+   * @throws IllegalArgumentException unless {@code 0 <= fromSeq <= toSeqExclusive <= size()}
+   * @throws IOException if {@code out} fails
+   * @throws AuditUnavailableException if the store cannot be read or the checkpoint cannot be stored
+   */
+  void exportZip(long fromSeq, long toSeqExclusive, OutputStream out) throws IOException;
 
   /** The current signing public key as SubjectPublicKeyInfo PEM. */
   String publicKeyPem();

@@ -40,7 +40,7 @@ public final class BundleVerifier {
   }
 
   /** Signals the first problem; carries the verdict's problem. */
-  private static final class Stop extends Exception {
+  static final class Stop extends Exception {
     final Verdict.Problem problem;
 
     Stop(Verdict.Kind kind, long index, long end, String message) {
@@ -54,16 +54,26 @@ public final class BundleVerifier {
     return verify(dir, null);
   }
 
+  /** Verifies the bundle in {@code dir}, pinning its key to {@code expectedFingerprint} if not null. BLOCKING. */
+  public static Verdict verify(Path dir, String expectedFingerprint) {
+    return verify(dir, expectedFingerprint, null);
+  }
+
   /**
    * Verifies the bundle in {@code dir}. BLOCKING (reads files). Never throws for bad bundle content: every
    * problem, including unreadable files, becomes the verdict's problem.
    *
    * @param expectedFingerprint if not null, the bundle key must have this {@code SHA256:<hex>} fingerprint
    *     (as printed by the gateway at start); otherwise the bundle's own key is trusted
+   * @param keptCheckpoint if not null, a checkpoint the auditor kept from earlier: a C2SP signed note, or a JSON
+   *     object with the note in its {@code note} field (a line of {@code checkpoints.jsonl}); it must be signed by
+   *     one of the bundle's keys, cover no more entries than the bundle, and sign the root of the bundle's first
+   *     entries of its size, else the log was truncated, rolled back or rewritten since
    */
-  public static Verdict verify(Path dir, String expectedFingerprint) {
+  public static Verdict verify(Path dir, String expectedFingerprint, String keptCheckpoint) {
     Progress progress = new Progress();
     try {
+      progress.kept = keptCheckpoint == null ? null : KeptCheckpoint.parse(keptCheckpoint);
       run(dir, expectedFingerprint, progress);
       return new Verdict(progress.entries, progress.checkpoints, progress.lastSize, null);
     } catch (Stop stop) {
@@ -75,6 +85,9 @@ public final class BundleVerifier {
     long entries;
     int checkpoints;
     long lastSize = -1;
+    KeptCheckpoint kept;
+    /** Every key the bundle trusted so far: its own, then each announced one a verified checkpoint covered. */
+    final List<NoteKey> chain = new ArrayList<>();
   }
 
   private static void run(Path dir, String expectedFingerprint, Progress progress) throws Stop {
@@ -102,8 +115,14 @@ public final class BundleVerifier {
       throw bundle("public-key.pem: " + e.getMessage());
     }
     if (expectedFingerprint != null && !trusted.fingerprint().equalsIgnoreCase(expectedFingerprint.trim())) {
-      throw bundle("public-key.pem has fingerprint " + trusted.fingerprint() + ", expected " + expectedFingerprint
+      throw anchor("public-key.pem has fingerprint " + trusted.fingerprint() + ", expected " + expectedFingerprint
           + ": this bundle was not signed by the key you pinned");
+    }
+    progress.chain.add(trusted);
+    KeptCheckpoint kept = progress.kept;
+    if (kept != null) {
+      kept.checkOrigin(origin);
+      kept.checkRootAt(0, new CompactRange());
     }
 
     CompactRange range = new CompactRange();
@@ -126,7 +145,7 @@ public final class BundleVerifier {
     });
     ArrayDeque<Future<EntryChunk>> inFlight = new ArrayDeque<>();
     // The buffers of the chunks in flight, in the same order; a consumed chunk's buffer is read into again, so
-    // a 458 MB file costs a few buffers, not a hundred 4 MB allocations.
+    // a file of hundreds of MB costs a few buffers, not a hundred 4 MB allocations.
     ArrayDeque<byte[]> inFlightBuffers = new ArrayDeque<>();
     ArrayDeque<byte[]> spare = new ArrayDeque<>();
     long seq = 0;
@@ -186,6 +205,9 @@ public final class BundleVerifier {
           chunk.appendLeaf(i, range);
           seq++;
           progress.entries = seq;
+          if (kept != null) {
+            kept.checkRootAt(seq, range);
+          }
           while (next < checkpoints.size() && checkpoints.get(next).note().size() == seq) {
             CheckpointRecord cp = checkpoints.get(next);
             checkCheckpoint(cp, previous, trusted, origin, range, progress);
@@ -194,6 +216,7 @@ public final class BundleVerifier {
             // A rotation entry covered by a checkpoint of the current key makes the announced key the trusted one.
             if (pendingKey != null && pendingKeySeq < cp.note().size()) {
               trusted = pendingKey;
+              progress.chain.add(trusted);
               pendingKey = null;
             }
           }
@@ -237,6 +260,9 @@ public final class BundleVerifier {
           + ") and the " + (count - covered - 1) + " after it are not covered by any checkpoint (last checkpoint"
           + " covers " + covered + "): unsigned entries were appended");
     }
+    if (kept != null) {
+      kept.checkCoveredBy(count, progress.chain);
+    }
   }
 
   private static final int CHUNK = 4 << 20;
@@ -276,6 +302,10 @@ public final class BundleVerifier {
               + " (" + trusted.fingerprint() + ")");
     }
     if (previous == null) {
+      if (cp.consistencyPath() != null && cp.consistencyFrom() > 0) {
+        throw checkpoint(cp, "carries a consistency proof from size " + cp.consistencyFrom() + " but is the first"
+            + " checkpoint: the checkpoint of size " + cp.consistencyFrom() + " before it was removed");
+      }
       return;
     }
     long size1 = previous.note().size();
@@ -309,9 +339,13 @@ public final class BundleVerifier {
   private static List<CheckpointRecord> readCheckpoints(Path file) throws Stop {
     List<String> lines;
     try {
-      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+      lines = new ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw bundle("cannot read checkpoints.jsonl: " + e.getMessage());
+    }
+    // A blank last line (an editor's or a tool's trailing newline) is no checkpoint; blank lines before it are.
+    while (!lines.isEmpty() && lines.get(lines.size() - 1).isBlank()) {
+      lines.remove(lines.size() - 1);
     }
     List<CheckpointRecord> out = new ArrayList<>();
     for (int i = 0; i < lines.size(); i++) {
@@ -335,9 +369,21 @@ public final class BundleVerifier {
         throw new Stop(Verdict.Kind.CHECKPOINT, i, i + 1, where + " record says size " + node.get("size")
             + " but its signed note says " + note.size());
       }
-      if (node.has("root") && !node.get("root").asText().equalsIgnoreCase(note.root().hex())) {
+      // Exports write lowercase hex; any other spelling of the same bytes is an edit.
+      if (node.has("root") && !node.get("root").asText().equals(note.root().hex())) {
         throw new Stop(Verdict.Kind.CHECKPOINT, i, i + 1, where + " record says root " + node.get("root").asText()
             + " but its signed note says " + note.root().hex());
+      }
+      // The record repeats the note's time and key id for readers; bound to the note so neither can be edited.
+      if (node.has("time") && (note.time() == null
+          || !node.get("time").asText().equals(CheckpointNote.formatTime(note.time())))) {
+        throw new Stop(Verdict.Kind.CHECKPOINT, i, i + 1, where + " record says time " + node.get("time")
+            + " but its signed note says " + (note.time() == null ? "none" : CheckpointNote.formatTime(note.time())));
+      }
+      if (node.has("key_id") && note.signatures().stream()
+          .noneMatch(sig -> String.format("%08x", sig.keyHash()).equals(node.get("key_id").asText()))) {
+        throw new Stop(Verdict.Kind.CHECKPOINT, i, i + 1, where + " record says key_id " + node.get("key_id")
+            + " but no signature of its note is by that key");
       }
       long from = -1;
       List<Hash> path = null;
@@ -346,11 +392,17 @@ public final class BundleVerifier {
         from = consistency.path("from_size").asLong(-1);
         path = new ArrayList<>();
         for (JsonNode h : consistency.path("path")) {
+          Hash hash;
           try {
-            path.add(Hash.fromHex(h.asText()));
+            hash = Hash.fromHex(h.asText());
           } catch (IllegalArgumentException e) {
             throw new Stop(Verdict.Kind.CHECKPOINT, i, i + 1, where + " consistency proof: " + e.getMessage());
           }
+          if (!hash.hex().equals(h.asText())) {
+            throw new Stop(Verdict.Kind.CHECKPOINT, i, i + 1, where + " consistency proof: '" + h.asText()
+                + "' is not lowercase hex, as exports write it: the record was edited");
+          }
+          path.add(hash);
         }
       }
       out.add(new CheckpointRecord(i, note, from, path));
@@ -363,8 +415,12 @@ public final class BundleVerifier {
     return "entry " + seq + " (entries.jsonl line " + (seq + 1) + ")";
   }
 
-  private static Stop bundle(String message) {
+  static Stop bundle(String message) {
     return new Stop(Verdict.Kind.BUNDLE, -1, -1, message);
+  }
+
+  static Stop anchor(String message) {
+    return new Stop(Verdict.Kind.ANCHOR, -1, -1, message);
   }
 
   private static Stop entry(long seq, String message) {

@@ -133,6 +133,12 @@ final class CheckpointNote {
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("signature of key '" + parts[0] + "' is not base64: " + e.getMessage());
       }
+      // A decoder ignores the unused low bits of the last base64 digit: without this, four spellings of the same
+      // signature would verify, and an edited note would pass for the original.
+      if (!Base64.getEncoder().encodeToString(blob).equals(parts[1])) {
+        throw new IllegalArgumentException("signature of key '" + parts[0] + "' is not canonical base64 (it decodes,"
+            + " but its bytes encode as another text): the note was edited");
+      }
       if (blob.length < 5) {
         throw new IllegalArgumentException("signature of key '" + parts[0] + "' has " + blob.length
             + " bytes, expected a 4-byte key hash and a signature");

@@ -20,13 +20,18 @@ public record Verdict(long entries, int checkpoints, long lastCheckpointSize, Pr
     /** Entries {@code [index, endIndex)} do not hash to a signed root: one of them was altered. */
     ENTRY_RANGE,
     /** One checkpoint, {@code index} = its 0-based line in checkpoints.jsonl. */
-    CHECKPOINT
+    CHECKPOINT,
+    /**
+     * The bundle contradicts what the auditor holds from outside it: the key fingerprint they pinned, or a
+     * checkpoint they kept from earlier (the log was truncated, rolled back or rewritten since). Index -1.
+     */
+    ANCHOR
   }
 
   /**
    * The first thing found wrong.
    *
-   * @param index entry seq or checkpoint line (0-based), -1 for {@link Kind#BUNDLE}
+   * @param index entry seq or checkpoint line (0-based), -1 for {@link Kind#BUNDLE} and {@link Kind#ANCHOR}
    * @param endIndex exclusive end of an {@link Kind#ENTRY_RANGE}, else {@code index + 1}
    */
   public record Problem(Kind kind, long index, long endIndex, String message) {

@@ -84,8 +84,96 @@ class AuditCliTest {
   void pinnedFingerprintMustMatch() throws Exception {
     String fp = NoteKey.fromPem("x", Files.readString(bundle.resolve("public-key.pem"))).fingerprint();
     assertEquals(0, cli("verify", bundle.toString(), "--key-fingerprint", fp).exit());
-    assertRefused(cli("verify", bundle.toString(), "--key-fingerprint", "SHA256:" + "0".repeat(64)), 2,
+    // A bundle signed by another key than the pinned one is invalid (1), not a usage error (2).
+    assertRefused(cli("verify", bundle.toString(), "--key-fingerprint", "SHA256:" + "0".repeat(64)), 1,
         "not signed by the key you pinned");
+  }
+
+  @Test
+  void blankLastLineOfCheckpointsIsNoCheckpoint() throws Exception {
+    Path dir = copy();
+    Path cps = dir.resolve("checkpoints.jsonl");
+    Files.writeString(cps, Files.readString(cps) + "\n");
+    Run run = cli("verify", dir.toString());
+    assertEquals(0, run.exit(), run.all());
+    assertTrue(run.out().startsWith("valid: 15 entries, 1 checkpoints"), run.out());
+    Files.writeString(cps, "\n" + Files.readString(cps));
+    assertRefused(cli("verify", dir.toString()), 1, "checkpoint 0 (checkpoints.jsonl line 1) has no 'note'");
+  }
+
+  /** A log of 10 entries with a checkpoint at 5: the bundles at 5 and 10 and the checkpoints kept from them. */
+  record Grown(Path bundle5, Path bundle10, Path kept5, Path kept10, AuditLogOptions options) {
+  }
+
+  Grown grown() throws Exception {
+    AuditLogOptions options = AuditLogTest.options(work.resolve("grown-db"));
+    Path kept5 = work.resolve("kept-5.note");
+    try (AuditLog log = AuditLog.open(options)) {
+      for (int i = 0; i < 10; i++) {
+        log.append(AuditLogTest.event(i));
+        if (i == 4) {
+          Files.writeString(kept5, log.checkpointNow().note());
+        }
+      }
+      log.export(0, 5, work.resolve("b5"));
+      log.export(0, 10, work.resolve("b10"));
+    }
+    List<String> cps = Files.readAllLines(work.resolve("b10").resolve("checkpoints.jsonl"));
+    Path kept10 = Files.writeString(work.resolve("kept-10.jsonl"), cps.get(cps.size() - 1) + "\n");
+    return new Grown(work.resolve("b5"), work.resolve("b10"), kept5, kept10, options);
+  }
+
+  @Test
+  void sinceCheckpointAcceptsALaterBundleOfTheSameLog() throws Exception {
+    Grown g = grown();
+    Run run = cli("verify", g.bundle10().toString(), "--since-checkpoint", g.kept5().toString());
+    assertEquals(0, run.exit(), run.all());
+    // The kept checkpoint may also be a line of checkpoints.jsonl; the same size as the bundle is fine.
+    assertEquals(0, cli("verify", g.bundle10().toString(), "--since-checkpoint", g.kept10().toString()).exit());
+  }
+
+  @Test
+  void sinceCheckpointCatchesARolledBackBundle() throws Exception {
+    Grown g = grown();
+    assertEquals(0, cli("verify", g.bundle5().toString()).exit(), "valid on its own");
+    assertRefused(cli("verify", g.bundle5().toString(), "--since-checkpoint", g.kept10().toString()), 1,
+        "the bundle has 5 entries but the checkpoint you kept (size 10");
+  }
+
+  @Test
+  void sinceCheckpointCatchesARewrittenLog() throws Exception {
+    Grown g = grown();
+    // Another log of the same origin whose first 5 entries differ: the bundle forked from what was kept.
+    Path other = work.resolve("other-kept.note");
+    try (AuditLog log = AuditLog.open(AuditLogTest.options(work.resolve("other-db")))) {
+      for (int i = 100; i < 105; i++) {
+        log.append(AuditLogTest.event(i));
+      }
+      Files.writeString(other, log.checkpointNow().note());
+    }
+    assertRefused(cli("verify", g.bundle10().toString(), "--since-checkpoint", other.toString()), 1,
+        "entries 0..4 of the bundle hash to root");
+  }
+
+  @Test
+  void sinceCheckpointMustBeSignedByTheBundlesKey() throws Exception {
+    Grown g = grown();
+    CheckpointNote.Parsed kept = CheckpointNote.parse(Files.readString(g.kept5()));
+    SigningKey stranger = SigningKey.generate(g.options().origin());
+    Path forged = Files.writeString(work.resolve("forged.note"),
+        CheckpointNote.sign(stranger, g.options().origin(), kept.size(), kept.root(), kept.time()).note());
+    assertRefused(cli("verify", g.bundle10().toString(), "--since-checkpoint", forged.toString()), 1,
+        "is not signed by any key of the bundle");
+  }
+
+  @Test
+  void sinceCheckpointThatCannotBeReadIsAUsageError() throws Exception {
+    Grown g = grown();
+    assertRefused(cli("verify", g.bundle10().toString(), "--since-checkpoint", work.resolve("nope").toString()), 2,
+        "cannot read the --since-checkpoint file");
+    Path garbage = Files.writeString(work.resolve("garbage.note"), "not a note\n");
+    assertRefused(cli("verify", g.bundle10().toString(), "--since-checkpoint", garbage.toString()), 2,
+        "the kept checkpoint is not a signed checkpoint note");
   }
 
   @Test

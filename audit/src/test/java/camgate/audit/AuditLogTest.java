@@ -154,21 +154,6 @@ class AuditLogTest {
   }
 
   @Test
-  void shutdownOfTheDatabaseMakesAppendFailAndStayFailed() throws Exception {
-    AuditLogOptions o = options(tmp);
-    try (AuditLog log = AuditLog.open(o)) {
-      log.append(event(0));
-      try (Connection c = DriverManager.getConnection(AuditLog.jdbcUrl(o.databaseFile()));
-           Statement s = c.createStatement()) {
-        s.execute("SHUTDOWN");
-      }
-      assertThrows(AuditUnavailableException.class, () -> log.append(event(1)));
-      assertThrows(AuditUnavailableException.class, () -> log.append(event(2)));
-      assertEquals(1, log.size());
-    }
-  }
-
-  @Test
   void missingOrForeignKeyFileIsRefusedForAnExistingLog() throws Exception {
     AuditLogOptions o = options(tmp);
     try (AuditLog log = AuditLog.open(o)) {

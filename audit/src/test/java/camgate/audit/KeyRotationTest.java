@@ -83,6 +83,7 @@ class KeyRotationTest {
     ObjectNode record = (ObjectNode) json.readTree(cps.get(last));
     CheckpointNote.Parsed parsed = CheckpointNote.parse(record.get("note").textValue());
     record.put("note", CheckpointNote.sign(old, options.origin(), parsed.size(), parsed.root(), parsed.time()).note());
+    record.put("key_id", old.publicKey().keyId()); // the record's key id must name a signer of its note
     cps.set(last, json.writeValueAsString(record));
     Files.writeString(bundle.resolve("checkpoints.jsonl"), String.join("\n", cps) + "\n");
     Verdict v = BundleVerifier.verify(bundle);
@@ -102,7 +103,7 @@ class KeyRotationTest {
       oldKeyId = log.publicKey().keyId();
       // Steps 1 and 2 of rotateKey(), then a "crash" (close signs with the old key, as a restart would).
       next.writeTo(Path.of(options.signingKeyFile() + ".next"));
-      log.append(H2AuditLog.rotationEvent(log.publicKey(), next.publicKey()));
+      log.append(KeyRotation.rotationEvent(log.publicKey(), next.publicKey()));
     }
     Path bundle = dir.resolve("bundle");
     try (AuditLog log = AuditLog.open(options)) {

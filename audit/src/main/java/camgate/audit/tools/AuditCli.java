@@ -4,6 +4,8 @@ import camgate.audit.BundleVerifier;
 import camgate.audit.Verdict;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -12,7 +14,8 @@ import java.util.List;
 /**
  * {@code ./camgate audit verify DIR}, {@code ./camgate audit report DIR [OUT]} and {@code ./camgate bench audit}.
  *
- * <p>Exit codes: 0 valid / done; 1 the bundle is invalid (tampered); 2 usage error or unreadable input.
+ * <p>Exit codes: 0 valid / done; 1 the bundle is invalid (tampered, not signed by the pinned key, or not an
+ * extension of the kept checkpoint); 2 usage error or unreadable input.
  */
 public final class AuditCli {
   static final int OK = 0;
@@ -49,12 +52,15 @@ public final class AuditCli {
     }
   }
 
-  private static int verify(List<String> args, PrintStream out, PrintStream err) {
+  private static int verify(List<String> args, PrintStream out, PrintStream err) throws IOException {
     String fingerprint = null;
+    Path since = null;
     List<String> positional = new ArrayList<>();
     for (int i = 0; i < args.size(); i++) {
       if (args.get(i).equals("--key-fingerprint") && i + 1 < args.size()) {
         fingerprint = args.get(++i);
+      } else if (args.get(i).equals("--since-checkpoint") && i + 1 < args.size()) {
+        since = Path.of(args.get(++i));
       } else {
         positional.add(args.get(i));
       }
@@ -62,7 +68,16 @@ public final class AuditCli {
     if (positional.size() != 1) {
       return usage(err, "verify takes one bundle directory, found " + positional);
     }
-    Verdict verdict = BundleVerifier.verify(Path.of(positional.get(0)), fingerprint);
+    String kept = null;
+    if (since != null) {
+      try {
+        kept = Files.readString(since, StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new IOException("cannot read the --since-checkpoint file " + since + " (" + e + "); give the"
+            + " checkpoint you kept from an earlier verification", e);
+      }
+    }
+    Verdict verdict = BundleVerifier.verify(Path.of(positional.get(0)), fingerprint, kept);
     if (verdict.valid()) {
       out.println(verdict.summary());
       return OK;
@@ -98,8 +113,10 @@ public final class AuditCli {
 
   private static void usageText(PrintStream s) {
     s.println("usage:");
-    s.println("  audit verify DIR [--key-fingerprint SHA256:<hex>]   verify an export bundle offline; exit 0 only when valid");
-    s.println("  audit report DIR [OUT]                              access register (CSV + HTML) of a verified bundle");
-    s.println("  audit bench [--quick]                               append, checkpoint, proof and verify figures");
+    s.println("  audit verify DIR [--key-fingerprint SHA256:<hex>] [--since-checkpoint FILE]");
+    s.println("                          verify an export bundle offline; exit 0 valid, 1 invalid, 2 unreadable/usage;");
+    s.println("                          FILE: a checkpoint kept from earlier, which the bundle must extend");
+    s.println("  audit report DIR [OUT]  access register (CSV + HTML) of a verified bundle");
+    s.println("  audit bench [--quick]   append, checkpoint, proof and verify figures");
   }
 }
