@@ -124,6 +124,9 @@ public final class OpaProcess implements AutoCloseable {
     Duration backoff = Duration.ofMillis(200);
     while (!stopping) {
       try {
+        if (!ready.isDone() && !roots.isEmpty()) {
+          checkBuiltins();
+        }
         process = launch();
         waitHealthy(process);
         ready.complete(url());
@@ -169,6 +172,22 @@ public final class OpaProcess implements AutoCloseable {
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
         .start();
+  }
+
+  /**
+   * Refuses policy folders that call a built-in outside {@link OpaCapabilities}: {@code opa run} has no
+   * capabilities setting, so the folders are compiled against them before OPA serves them.
+   */
+  private void checkBuiltins() throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of(binary.toString(), "check", "--capabilities",
+        OpaCapabilities.file().toString()));
+    command.addAll(sources);
+    Process check = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(check.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    if (check.waitFor() != 0) {
+      throw new IOException("the policy folders " + roots + " do not compile with the built-ins camgate allows, "
+          + "so OPA was not started:\n" + OpaCapabilities.annotate(output.strip()) + "\nfix the policy files");
+    }
   }
 
   private void waitHealthy(Process p) throws InterruptedException, IOException {

@@ -85,6 +85,7 @@ public final class PolicyPublisher implements AutoCloseable {
    * @param configuration the gateway's configuration as the configuration guard reads it; every proposal
    *                      is checked against it with the proposal's own guard
    * @throws IOException (in the future) when the store or key cannot be opened or the folders do not build
+   * @throws IllegalStateException (in the future) when the active version calls a built-in camgate forbids
    */
   public static Future<PolicyPublisher> open(Vertx vertx, Path storeDirectory, Path privateKey, Path publicKey,
                                              Path opaBinary, List<Path> initialFolders, JsonObject configuration,
@@ -94,6 +95,7 @@ public final class PolicyPublisher implements AutoCloseable {
       PolicyStore store = PolicyStore.open(storeDirectory);
       try {
         importInitial(store, signer, initialFolders, clock);
+        requireAllowedBuiltins(store, new PolicyTester(opaBinary, Duration.ofSeconds(60), configuration));
       } catch (IOException | RuntimeException e) {
         store.close();
         throw e;
@@ -127,6 +129,20 @@ public final class PolicyPublisher implements AutoCloseable {
     store.add(v1, files, signer.sign(files, v1.revision()));
     store.activate(1);
     LOG.info("policy store created: version 1 ({}) imported from {}", v1.revision(), folders);
+  }
+
+  /**
+   * A version stored before the built-ins were restricted ({@code OpaCapabilities}) is not served: OPA
+   * compiles a bundle with every built-in, so the gateway refuses to start on it instead.
+   */
+  private static void requireAllowedBuiltins(PolicyStore store, PolicyTester tester) throws IOException {
+    PublishedVersion active = store.active().orElseThrow();
+    PolicyCheck check = tester.compile(store.content(active.number()));
+    if (!check.compiled()) {
+      throw new IllegalStateException("the active policy version " + active.number() + " (" + active.revision()
+          + ") is not served to OPA: " + check.summary() + ":\n" + check.checkOutput() + "\nmove the policy store "
+          + "aside to start again from the policy folders (opa.policies), then publish a corrected version");
+    }
   }
 
   /** The public key OPA verifies bundles with. */
