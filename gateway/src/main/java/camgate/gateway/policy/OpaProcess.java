@@ -10,6 +10,7 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,10 +28,25 @@ public final class OpaProcess implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(OpaProcess.class);
   private static final Duration HEALTH_WAIT = Duration.ofSeconds(30);
+  /** OPA's log is bounded: 3 files of 5 MB at most (opa.log, opa.log.1, opa.log.2). */
+  private static final long LOG_FILE_BYTES = 5L * 1024 * 1024;
+  private static final int LOG_FILES = 3;
+  /**
+   * Loaded beside the policy: OPA assigns a decision_id (which the audit log records) only with
+   * decision logging on, and this drops every decision log event, so no request reaches a log.
+   */
+  private static final String DROP_DECISION_LOGS = """
+      package system.log
+
+      # camgate: decision logs are dropped; the gateway's audit log records every decision.
+      drop := true
+      """;
 
   private final Path binary;
   private final List<Path> roots;
   private final Path logFile;
+  private final RotatingLog log;
+  private final Path systemPolicy;
   private final int port;
   private final AtomicInteger restarts = new AtomicInteger();
   private volatile Process process;
@@ -49,6 +65,8 @@ public final class OpaProcess implements AutoCloseable {
     this.roots = List.copyOf(roots);
     this.sources = List.copyOf(sources);
     this.logFile = logFile;
+    this.log = new RotatingLog(logFile, LOG_FILE_BYTES, LOG_FILES);
+    this.systemPolicy = logFile.toAbsolutePath().resolveSibling("opa-system");
     this.port = freeLoopbackPort();
   }
 
@@ -72,10 +90,11 @@ public final class OpaProcess implements AutoCloseable {
             // (GHSA-g2pf-6v5v-qcc8, docs/policy-bundles.md).
             .put("signing", new JsonObject().put("keyid", keyId))))
         .put("keys", new JsonObject().put(keyId, new JsonObject().put("algorithm", "ES256")))
-        // The status plugin makes GET /v1/status report the active revision and a refused bundle's error.
-        .put("status", new JsonObject().put("console", true));
+        // The status plugin makes GET /v1/status report the active revision and a refused bundle's error;
+        // prometheus enables it without a status line in the log on every poll (console) or an upload.
+        .put("status", new JsonObject().put("prometheus", true));
     Files.createDirectories(configFile.toAbsolutePath().getParent());
-    Files.writeString(configFile, config.encodePrettily());  // JSON is YAML
+    writePrivate(configFile, config.encodePrettily());  // JSON is YAML
     return new OpaProcess(binary, List.of(), List.of("-c", configFile.toString(),
         "--set-file", "keys." + keyId + ".key=" + publicKey.toAbsolutePath()), logFile);
   }
@@ -160,18 +179,39 @@ public final class OpaProcess implements AutoCloseable {
   }
 
   private Process launch() throws IOException {
+    writeSystemPolicy();
     List<String> command = new ArrayList<>(List.of(binary.toString(), "run", "--server",
         "--addr", "127.0.0.1:" + port,
-        // Decision logging makes OPA assign a decision_id, which the audit log records.
+        "--log-level", "error",
         "--set", "decision_logs.console=true",
-        "--log-level", "error"));
+        "--set", "decision_logs.drop_decision=/system/log/drop"));
     command.addAll(sources);
-    Files.createDirectories(logFile.getParent());
+    command.add(systemPolicy.toString());
     LOG.info("starting OPA: {}", String.join(" ", command));
-    return new ProcessBuilder(command)
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-        .start();
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    Thread pump = new Thread(() -> log.copy(p.getInputStream()), "opa-log");
+    pump.setDaemon(true);
+    pump.start();
+    return p;
+  }
+
+  /**
+   * The gateway's own modules, loaded beside the policy under package system (a signed bundle's roots
+   * leave it out, so activating a bundle does not erase them), in a folder only this user can read.
+   */
+  private void writeSystemPolicy() throws IOException {
+    if (!Files.isDirectory(systemPolicy)) {
+      Files.createDirectories(systemPolicy, PosixFilePermissions.asFileAttribute(
+          PosixFilePermissions.fromString("rwx------")));
+    }
+    writePrivate(systemPolicy.resolve("log.rego"), DROP_DECISION_LOGS);
+  }
+
+  /** Writes a file only its owner can read or write (0600). */
+  static void writePrivate(Path file, String content) throws IOException {
+    Files.deleteIfExists(file);
+    Files.createFile(file, PosixFilePermissions.asFileAttribute(RotatingLog.OWNER_ONLY));
+    Files.writeString(file, content);
   }
 
   /**
@@ -219,6 +259,7 @@ public final class OpaProcess implements AutoCloseable {
     if (supervisor != null) {
       supervisor.interrupt();
     }
+    log.close();
   }
 
   private void destroy() {
