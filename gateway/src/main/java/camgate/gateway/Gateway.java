@@ -16,6 +16,7 @@ import camgate.gateway.export.MediaStore;
 import camgate.gateway.export.RetentionSweeper;
 import camgate.gateway.http.HealthRoutes;
 import camgate.gateway.http.HttpVerticle;
+import camgate.gateway.policy.OpaEndpoint;
 import camgate.gateway.policy.OpaProcess;
 import camgate.gateway.policy.PolicyDecisionClient;
 import camgate.gateway.policy.PolicyVersion;
@@ -71,6 +72,7 @@ public final class Gateway {
   private PolicyPublisher publisher;
   private BundleServer bundleServer;
   private URI opaUrl;
+  private OpaEndpoint opaEndpoint;
   private PolicyDecisionClient policy;
   private AuditLog auditLog;
   private AuditTrail audit;
@@ -140,7 +142,7 @@ public final class Gateway {
         ? config.policyActivationTimeout() : Duration.ofSeconds(30);
     return PolicyPublisher.open(vertx, dir.resolve("policy-store"), dir.resolve("policy-signing-key.pem"),
             dir.resolve("policy-signing-key.pub.pem"), config.opaBinary(), config.policyRoots(), config.policyView(),
-            () -> opaUrl,
+            () -> opaEndpoint,
             config.policyActivationTimeout(), clock)
         .compose(p -> {
           publisher = p;
@@ -168,9 +170,10 @@ public final class Gateway {
 
   private void connectPolicy(URI u) {
     opaUrl = u;
+    opaEndpoint = opaProcess != null ? opaProcess.endpoint() : OpaEndpoint.unauthenticated(u);
     WebClient client = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true)
         .setConnectTimeout((int) Math.max(100, config.decisionTimeout().toMillis())));
-    policy = new PolicyDecisionClient(client, () -> opaUrl, config.decisionTimeout(), this::policyVersion);
+    policy = new PolicyDecisionClient(client, () -> opaEndpoint, config.decisionTimeout(), this::policyVersion);
     LOG.info("policy engine at {} (policy version {})", u, policyVersion());
   }
 

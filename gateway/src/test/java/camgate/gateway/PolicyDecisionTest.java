@@ -1,5 +1,6 @@
 package camgate.gateway;
 
+import camgate.gateway.policy.OpaEndpoint;
 import camgate.gateway.policy.PolicyDecision;
 import camgate.gateway.policy.PolicyDecisionClient;
 import io.vertx.core.Vertx;
@@ -42,8 +43,8 @@ class PolicyDecisionTest {
         }
       });
     }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
-    client = new PolicyDecisionClient(WebClient.create(vertx), () -> URI.create("http://127.0.0.1:"
-        + server.actualPort()), Duration.ofMillis(500), () -> "test-version");
+    client = new PolicyDecisionClient(WebClient.create(vertx), () -> OpaEndpoint.unauthenticated(
+        URI.create("http://127.0.0.1:" + server.actualPort())), Duration.ofMillis(500), () -> "test-version");
   }
 
   @AfterAll

@@ -8,11 +8,17 @@ import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,6 +37,15 @@ public final class OpaProcess implements AutoCloseable {
   /** OPA's log is bounded: 3 files of 5 MB at most (opa.log, opa.log.1, opa.log.2). */
   private static final long LOG_FILE_BYTES = 5L * 1024 * 1024;
   private static final int LOG_FILES = 3;
+  /** OPA's authorization policy (--authorization=basic): a request carrying the gateway's token, nothing else. */
+  private static final String AUTHZ = """
+      package system.authz
+
+      # camgate: only the gateway, which holds this start's token, may use this OPA.
+      default allow := false
+
+      allow if crypto.sha256(input.identity) == "TOKEN_SHA256"
+      """;
   /**
    * Loaded beside the policy: OPA assigns a decision_id (which the audit log records) only with
    * decision logging on, and this drops every decision log event, so no request reaches a log.
@@ -48,6 +63,7 @@ public final class OpaProcess implements AutoCloseable {
   private final RotatingLog log;
   private final Path systemPolicy;
   private final int port;
+  private final String token = newToken();
   private final AtomicInteger restarts = new AtomicInteger();
   private volatile Process process;
   private volatile boolean stopping;
@@ -102,6 +118,11 @@ public final class OpaProcess implements AutoCloseable {
   /** Where this OPA listens; stable across restarts. */
   public URI url() {
     return URI.create("http://127.0.0.1:" + port);
+  }
+
+  /** Where this OPA listens and the token it admits (random per OpaProcess, kept across restarts). */
+  public OpaEndpoint endpoint() {
+    return new OpaEndpoint(url(), token);
   }
 
   /** How many times OPA died and was started again. */
@@ -182,6 +203,9 @@ public final class OpaProcess implements AutoCloseable {
     writeSystemPolicy();
     List<String> command = new ArrayList<>(List.of(binary.toString(), "run", "--server",
         "--addr", "127.0.0.1:" + port,
+        // Only the gateway may ask: system.authz admits this process's token and nothing else, so no
+        // other local process can query OPA or read its policy data.
+        "--authentication=token", "--authorization=basic",
         "--log-level", "error",
         "--set", "decision_logs.console=true",
         "--set", "decision_logs.drop_decision=/system/log/drop"));
@@ -205,6 +229,22 @@ public final class OpaProcess implements AutoCloseable {
           PosixFilePermissions.fromString("rwx------")));
     }
     writePrivate(systemPolicy.resolve("log.rego"), DROP_DECISION_LOGS);
+    // The token's hash, not the token: the file does not give access.
+    writePrivate(systemPolicy.resolve("authz.rego"), AUTHZ.replace("TOKEN_SHA256", sha256Hex(token)));
+  }
+
+  private static String newToken() {
+    byte[] bytes = new byte[32];
+    new SecureRandom().nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  private static String sha256Hex(String s) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 missing from this JVM", e);
+    }
   }
 
   /** Writes a file only its owner can read or write (0600). */
@@ -223,7 +263,7 @@ public final class OpaProcess implements AutoCloseable {
         OpaCapabilities.file().toString()));
     command.addAll(sources);
     Process check = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String output = new String(check.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    String output = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (check.waitFor() != 0) {
       throw new IOException("the policy folders " + roots + " do not compile with the built-ins camgate allows, "
           + "so OPA was not started:\n" + OpaCapabilities.annotate(output.strip()) + "\nfix the policy files");
@@ -239,6 +279,7 @@ public final class OpaProcess implements AutoCloseable {
       }
       try {
         HttpURLConnection c = (HttpURLConnection) url().resolve("/health").toURL().openConnection();
+        c.setRequestProperty("Authorization", endpoint().authorization());
         c.setConnectTimeout(200);
         c.setReadTimeout(500);
         if (c.getResponseCode() == 200) {

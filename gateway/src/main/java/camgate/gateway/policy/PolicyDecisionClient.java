@@ -9,7 +9,6 @@ import io.vertx.ext.web.client.WebClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -32,16 +31,17 @@ public final class PolicyDecisionClient {
   private static final Duration CONFIG_CHECK_TIMEOUT = Duration.ofSeconds(20);
 
   private final WebClient client;
-  private final Supplier<URI> opa;
+  private final Supplier<OpaEndpoint> opa;
   private final Duration timeout;
   private final Supplier<String> localVersion;
   private final AtomicLong highestRevision = new AtomicLong();
 
   /**
-   * @param opa          where OPA listens now (it can move when a supervised OPA restarts)
+   * @param opa          where OPA listens now and the token it admits
    * @param localVersion the policy version to record when OPA does not report a bundle revision
    */
-  public PolicyDecisionClient(WebClient client, Supplier<URI> opa, Duration timeout, Supplier<String> localVersion) {
+  public PolicyDecisionClient(WebClient client, Supplier<OpaEndpoint> opa, Duration timeout,
+                              Supplier<String> localVersion) {
     this.client = client;
     this.opa = opa;
     this.timeout = timeout;
@@ -89,7 +89,7 @@ public final class PolicyDecisionClient {
 
   /** A policy data document (e.g. "cameras/cam-017/privacy_masks"); empty when undefined. */
   public Future<Optional<Object>> data(String path) {
-    return client.getAbs(opa.get().resolve("/v1/data/" + path).toString())
+    return opa.get().get(client, "/v1/data/" + path)
         .timeout(timeout.toMillis())
         .send()
         .compose(response -> response.statusCode() == 200
@@ -121,7 +121,7 @@ public final class PolicyDecisionClient {
   }
 
   private Future<HttpResponse<Buffer>> post(String path, JsonObject input, Duration limit) {
-    return client.postAbs(opa.get().resolve(path).toString())
+    return opa.get().post(client, path)
         .timeout(limit.toMillis())
         .sendJsonObject(new JsonObject().put("input", input));
   }

@@ -2,6 +2,7 @@ package camgate.gateway.publish;
 
 import camgate.audit.AuditEntry;
 import camgate.audit.AuditLog;
+import camgate.gateway.policy.OpaEndpoint;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -12,7 +13,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -51,7 +51,7 @@ public final class PolicyPublisher implements AutoCloseable {
   private final PolicyTester tester;
   private final DecisionReplay replay;
   private final WebClient client;
-  private final Supplier<URI> opa;
+  private final Supplier<OpaEndpoint> opa;
   private final Duration activationTimeout;
   private final Clock clock;
   private final WorkerExecutor pool;
@@ -59,7 +59,7 @@ public final class PolicyPublisher implements AutoCloseable {
   private volatile String activeRevision;
 
   private PolicyPublisher(Vertx vertx, PolicyStore store, BundleSigner signer, Path opaBinary, JsonObject configuration,
-                          WebClient client, Supplier<URI> opa, Duration activationTimeout, Clock clock) {
+                          WebClient client, Supplier<OpaEndpoint> opa, Duration activationTimeout, Clock clock) {
     this.vertx = vertx;
     this.store = store;
     this.signer = signer;
@@ -89,7 +89,8 @@ public final class PolicyPublisher implements AutoCloseable {
    */
   public static Future<PolicyPublisher> open(Vertx vertx, Path storeDirectory, Path privateKey, Path publicKey,
                                              Path opaBinary, List<Path> initialFolders, JsonObject configuration,
-                                             Supplier<URI> opa, Duration activationTimeout, Clock clock) {
+                                             Supplier<OpaEndpoint> opa, Duration activationTimeout,
+                                             Clock clock) {
     return vertx.executeBlocking(() -> {
       BundleSigner signer = BundleSigner.open(opaBinary, privateKey, publicKey);
       PolicyStore store = PolicyStore.open(storeDirectory);
@@ -364,7 +365,7 @@ public final class PolicyPublisher implements AutoCloseable {
    * last failed download or activation (OPA keeps the previous bundle active then).
    */
   public Future<JsonObject> bundleStatus() {
-    return client.getAbs(opa.get().resolve("/v1/status").toString()).timeout(2000).send().map(r -> {
+    return opa.get().get(client, "/v1/status").timeout(2000).send().map(r -> {
       JsonObject bundle = r.statusCode() == 200 ? r.bodyAsJsonObject().getJsonObject("result", new JsonObject())
           .getJsonObject("bundles", new JsonObject()).getJsonObject("camgate") : null;
       return bundle == null ? new JsonObject().put("message", "no bundle status yet (HTTP " + r.statusCode() + ")")
