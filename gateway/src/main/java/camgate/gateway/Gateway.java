@@ -173,7 +173,8 @@ public final class Gateway {
     opaEndpoint = opaProcess != null ? opaProcess.endpoint() : OpaEndpoint.unauthenticated(u);
     WebClient client = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true)
         .setConnectTimeout((int) Math.max(100, config.decisionTimeout().toMillis())));
-    policy = new PolicyDecisionClient(client, () -> opaEndpoint, config.decisionTimeout(), this::policyVersion);
+    policy = new PolicyDecisionClient(client, () -> opaEndpoint, config.decisionTimeout(), this::policyVersion,
+        publisher == null ? Optional.empty() : Optional.of(publisher::published));
     LOG.info("policy engine at {} (policy version {})", u, policyVersion());
   }
 

@@ -19,7 +19,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
@@ -56,6 +58,7 @@ public final class PolicyPublisher implements AutoCloseable {
   private final Clock clock;
   private final WorkerExecutor pool;
   private final AtomicBoolean publishing = new AtomicBoolean();
+  private final Set<String> revisions = ConcurrentHashMap.newKeySet();
   private volatile String activeRevision;
 
   private PolicyPublisher(Vertx vertx, PolicyStore store, BundleSigner signer, Path opaBinary, JsonObject configuration,
@@ -71,6 +74,15 @@ public final class PolicyPublisher implements AutoCloseable {
     this.clock = clock;
     this.pool = vertx.createSharedWorkerExecutor("policy-pool", 2, 2, TimeUnit.MINUTES);
     this.activeRevision = store.active().orElseThrow().revision();
+    store.versions().forEach(v -> revisions.add(v.revision()));
+  }
+
+  /**
+   * Whether this gateway signed {@code revision} (every stored version, including one being published
+   * now): a decision from any other revision does not come from the gateway's policy.
+   */
+  public boolean published(String revision) {
+    return revisions.contains(revision);
   }
 
   /** The revision OPA last confirmed active (at start: the stored active version's, until OPA confirms it). */
@@ -284,6 +296,7 @@ public final class PolicyPublisher implements AutoCloseable {
     PublishedVersion v = new PublishedVersion(number, PublishedVersion.revisionOf(number, hash), hash, author, reason,
         clock.instant(), kind, rolledBackTo);
     store.add(v, content, signer.sign(content, v.revision()));
+    revisions.add(v.revision());
     store.activate(number);
     LOG.info("policy version {} ({}) by {} is now served to OPA: {}", number, v.revision(), author, reason);
     return new Created(previous, v);
