@@ -98,6 +98,18 @@ data_violations contains sprintf("[camgate.config.data] destination %v has url_p
 	not safe_prefix(entry)
 }
 
+# Source: CPP art. 60-1 / 77-1-1 — a requisition is addressed to named, registered agents.
+data_violations contains sprintf("[camgate.config.data] requisition %v names no beneficiary: list the agent ids it is addressed to in subjects; fix data/requisitions.json", [ref]) if {
+	some ref, requisition in data.requisitions
+	count(object.get(requisition, "subjects", [])) == 0
+}
+
+data_violations contains sprintf("[camgate.config.data] requisition %v names %v, which is not an agent in data.agents; fix data/requisitions.json", [ref, s]) if {
+	some ref, requisition in data.requisitions
+	some s in object.get(requisition, "subjects", [])
+	not data.agents[s]
+}
+
 zoned(camera) if is_string(camera.zone)
 
 safe_prefix(entry) if {

@@ -95,3 +95,15 @@ test_unsafe_destination_prefix_violates if {
 	v := config.data_violations with data.destinations as dests
 	count(v) == 1
 }
+
+test_requisition_without_beneficiary_violates if {
+	reqs := {"REQ-X": object.remove(data.requisitions["REQ-2026-0042"], ["subjects"])}
+	v := config.data_violations with data.requisitions as reqs
+	v == {"[camgate.config.data] requisition REQ-X names no beneficiary: list the agent ids it is addressed to in subjects; fix data/requisitions.json"}
+}
+
+test_requisition_naming_unknown_agent_violates if {
+	reqs := {"REQ-X": object.union(data.requisitions["REQ-2026-0042"], {"subjects": ["agent-042", "agent-999"]})}
+	v := config.data_violations with data.requisitions as reqs
+	v == {"[camgate.config.data] requisition REQ-X names agent-999, which is not an agent in data.agents; fix data/requisitions.json"}
+}

@@ -3,7 +3,8 @@
 # description: |
 #   Video without face and plate redaction is shown only under a judicial requisition recorded in
 #   data.requisitions that covers the camera and the current time, approved by two distinct
-#   people (neither of them the requester), for at most the requisition's max_duration_s.
+#   people (neither of them the requester), for at most the requisition's max_duration_s, and
+#   only to the accounts the requisition names as its beneficiaries (subjects).
 #   Sources: Code de procédure pénale art. 60-1 and 77-1-1 (requisitions of the judicial police),
 #   RGPD art. 5(1)(c) and art. 25 (data minimisation, protection by default), CNIL guidance on
 #   video protection (access limited to what the requisition needs). Dwelling masks stay on
@@ -24,6 +25,14 @@ approvers contains lower(trim_space(a.by)) if {
 	is_string(a.by)
 	trim_space(a.by) != ""
 }
+
+# The accounts the requisition is addressed to: knowing its reference is not enough.
+beneficiaries contains s if {
+	some s in requisition.subjects
+	is_string(s)
+}
+
+named if request.subject_id in beneficiaries
 
 valid_from_ns := time.parse_rfc3339_ns(requisition.valid_from)
 
@@ -64,6 +73,17 @@ deny contains {
 	input.action == "view_raw"
 	requisition
 	not request.camera_id in object.get(requisition, "cameras", [])
+}
+
+# Source: CPP art. 60-1 / 77-1-1 (a requisition is addressed to named officers), RGPD art. 5(1)(c)
+# and 25 — only the people the requisition names see raw video, not anyone who learns its reference.
+deny contains {
+	"rule": "camgate.raw.subject_not_named",
+	"reason": sprintf("requisition %v is addressed to %v, not to %v; raw video goes only to the accounts a requisition names: ask the DPO to add the account to data.requisitions[%v].subjects if the requisition covers it", [ref, sort(beneficiaries), object.get(input, ["subject", "id"], null), ref]),
+} if {
+	input.action == "view_raw"
+	requisition
+	not named
 }
 
 deny contains {

@@ -58,14 +58,39 @@ test_single_approver_denied if {
 }
 
 test_requisition_for_other_camera_denied if {
-	inp := raw_view("agent-107", "cam-gare", "REQ-2026-0042")
+	inp := raw_view("agent-042", "cam-gare", "REQ-2026-0042")
 	rules_of(raw.deny) == {"camgate.raw.camera_not_covered"} with input as inp
 }
 
+test_subject_not_named_in_requisition_denied if {
+	# agent-107 is an operator in the zone and knows the reference, but the requisition names agent-042 only.
+	inp := raw_view("agent-107", "cam-demo", "REQ-2026-0042")
+	rules_of(raw.deny) == {"camgate.raw.subject_not_named"} with input as inp
+	d := decision with input as inp
+	not d.allow
+	d.redact == {"faces": true, "plates": true}
+	some reason in d.reasons
+	contains(reason, "requisition REQ-2026-0042 is addressed to [\"agent-042\"], not to agent-107")
+}
+
+test_requisition_without_subjects_denied if {
+	reqs := {"REQ-X": object.remove(data.requisitions["REQ-2026-0042"], ["subjects"])}
+	inp := raw_view("agent-042", "cam-demo", "REQ-X")
+	rules_of(raw.deny) == {"camgate.raw.subject_not_named"} with input as inp with data.requisitions as reqs
+}
+
+test_non_string_subjects_name_nobody if {
+	reqs := {"REQ-X": object.union(data.requisitions["REQ-2026-0042"], {"subjects": [42, null, {"id": "agent-042"}]})}
+	inp := raw_view("agent-042", "cam-demo", "REQ-X")
+	rules_of(raw.deny) == {"camgate.raw.subject_not_named"} with input as inp with data.requisitions as reqs
+}
+
 test_approver_cannot_use_own_requisition if {
+	# Even when the requisition names the approver as a beneficiary.
+	reqs := {"REQ-2026-0042": object.union(data.requisitions["REQ-2026-0042"], {"subjects": ["agent-042", "chef-pm-1"]})}
 	inp := raw_view("chef-pm-1", "cam-demo", "REQ-2026-0042")
-	rules_of(raw.deny) == {"camgate.raw.self_approved"} with input as inp
-	not decision.allow with input as inp
+	rules_of(raw.deny) == {"camgate.raw.self_approved"} with input as inp with data.requisitions as reqs
+	not decision.allow with input as inp with data.requisitions as reqs
 }
 
 test_requisition_without_duration_denied if {

@@ -17,6 +17,7 @@ import camgate.gateway.http.ExportRoutes;
 import camgate.gateway.http.HealthRoutes;
 import camgate.gateway.http.HttpVerticle;
 import camgate.gateway.http.MaintenanceRoutes;
+import camgate.gateway.policy.OpaEndpoint;
 import camgate.gateway.policy.OpaProcess;
 import camgate.gateway.policy.PolicyDecisionClient;
 import camgate.gateway.policy.PolicyVersion;
@@ -74,6 +75,7 @@ public final class Gateway {
   private PolicyPublisher publisher;
   private BundleServer bundleServer;
   private URI opaUrl;
+  private OpaEndpoint opaEndpoint;
   private PolicyDecisionClient policy;
   private AuditLog auditLog;
   private AuditTrail audit;
@@ -149,7 +151,7 @@ public final class Gateway {
         ? config.policyActivationTimeout() : Duration.ofSeconds(30);
     return PolicyPublisher.open(vertx, dir.resolve("policy-store"), dir.resolve("policy-signing-key.pem"),
             dir.resolve("policy-signing-key.pub.pem"), config.opaBinary(), config.policyRoots(), config.policyView(),
-            () -> opaUrl,
+            () -> opaEndpoint,
             config.policyActivationTimeout(), clock)
         .compose(p -> {
           publisher = p;
@@ -177,9 +179,11 @@ public final class Gateway {
 
   private void connectPolicy(URI u) {
     opaUrl = u;
+    opaEndpoint = opaProcess != null ? opaProcess.endpoint() : OpaEndpoint.unauthenticated(u);
     WebClient client = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true)
         .setConnectTimeout((int) Math.max(100, config.decisionTimeout().toMillis())));
-    policy = new PolicyDecisionClient(client, () -> opaUrl, config.decisionTimeout(), this::policyVersion);
+    policy = new PolicyDecisionClient(client, () -> opaEndpoint, config.decisionTimeout(), this::policyVersion,
+        publisher == null ? Optional.empty() : Optional.of(publisher::published));
     LOG.info("policy engine at {} (policy version {})", u, policyVersion());
   }
 

@@ -1,5 +1,6 @@
 package camgate.gateway;
 
+import camgate.gateway.policy.OpaEndpoint;
 import camgate.gateway.policy.PolicyDecision;
 import camgate.gateway.policy.PolicyDecisionClient;
 import io.vertx.core.Vertx;
@@ -28,11 +29,17 @@ class PolicyDecisionTest {
   static Vertx vertx;
   static HttpServer server;
   static PolicyDecisionClient client;
+  /** The same OPA answers read with signed bundles, where the gateway published v7-abc only. */
+  static PolicyDecisionClient signed;
 
   @BeforeAll
   static void start() throws Exception {
     vertx = Vertx.vertx();
     server = vertx.createHttpServer().requestHandler(req -> {
+      if (req.method() == io.vertx.core.http.HttpMethod.GET) {
+        req.response().putHeader("Content-Type", "application/json").end("{\"result\": []}");
+        return;
+      }
       req.body().onSuccess(body -> {
         String scenarioFromInput = new JsonObject(body).getJsonObject("input").getString("scenario");
         switch (scenarioFromInput) {
@@ -42,8 +49,11 @@ class PolicyDecisionTest {
         }
       });
     }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
-    client = new PolicyDecisionClient(WebClient.create(vertx), () -> URI.create("http://127.0.0.1:"
-        + server.actualPort()), Duration.ofMillis(500), () -> "test-version");
+    client = new PolicyDecisionClient(WebClient.create(vertx), () -> OpaEndpoint.unauthenticated(
+        URI.create("http://127.0.0.1:" + server.actualPort())), Duration.ofMillis(500), () -> "test-version");
+    signed = new PolicyDecisionClient(WebClient.create(vertx), () -> OpaEndpoint.unauthenticated(
+        URI.create("http://127.0.0.1:" + server.actualPort())), Duration.ofMillis(500), () -> "test-version",
+        java.util.Optional.of(java.util.Set.of("v7-abc")::contains));
   }
 
   @AfterAll
@@ -99,5 +109,34 @@ class PolicyDecisionTest {
     PolicyDecision d = decide("{\"result\": {\"allow\": false}, \"provenance\": {\"bundles\": {\"camgate\": "
         + "{\"revision\": \"v7-abc\"}}}}");
     assertEquals("v7-abc", d.policyVersion());
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource(delimiter = '|', value = {
+      // OPA just restarted, no bundle active yet: undefined and no revision. Not a deny: unavailable (503).
+      "{\"decision_id\": \"d-1\"}                                     | UNAVAILABLE",
+      // An impostor on OPA's port answering allow, with no revision or with one never published.
+      "{\"result\": {\"allow\": true}}                                | UNAVAILABLE",
+      "{\"result\": {\"allow\": true}, \"provenance\": {\"bundles\": {\"camgate\": {\"revision\": \"v9-evil\"}}}} | UNAVAILABLE",
+      "{\"result\": {\"allow\": true}, \"provenance\": {\"bundles\": {}}}  | UNAVAILABLE",
+      // The published revision: its undefined decision is a deny, its allow an allow.
+      "{\"provenance\": {\"bundles\": {\"camgate\": {\"revision\": \"v7-abc\"}}}} | DENY",
+      "{\"result\": {\"allow\": true}, \"provenance\": {\"bundles\": {\"camgate\": {\"revision\": \"v7-abc\"}}}} | ALLOW",
+  })
+  void withSignedBundlesOnlyAPublishedRevisionIsBelieved(String answer, PolicyDecision.Outcome expected)
+      throws Exception {
+    PolicyDecision d = signed.decide(new JsonObject().put("scenario", answer.trim())).await(10, TimeUnit.SECONDS);
+    assertEquals(expected, d.outcome(), d.reasons().toString());
+    if (expected == PolicyDecision.Outcome.UNAVAILABLE) {
+      assertTrue(d.reasons().get(0).contains("denied (fail closed)"), d.reasons().toString());
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void withSignedBundlesPolicyDataWithoutAPublishedRevisionIsRefused() {
+    // The privacy masks come from policy data: an impostor's empty masks must not be drawn.
+    Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+        () -> signed.data("cameras/cam-017/privacy_masks").await(10, TimeUnit.SECONDS));
+    assertTrue(e.getMessage().contains("without a signed policy revision"), e.getMessage());
   }
 }

@@ -8,18 +8,34 @@ import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The gateway's own OPA server on loopback: started over the policy folders, or configured to
  * download signed bundles from the gateway ({@link #withSignedBundles}); watched, restarted when it
- * dies, stopped with the gateway.
+ * dies, stopped with the gateway and never restarted once stopping began.
+ *
+ * <p>OPA ends with the JVM: it is started through {@code setpriv --pdeathsig KILL} (util-linux), so the
+ * kernel kills it when the JVM dies, even by {@code kill -9}; its pid is kept in {@code opa.pid} beside
+ * the log, so a start finds and stops an OPA a previous run left behind (after checking its command
+ * line names that pid file).
  *
  * <p>Blocking: process start and health polling run on the supervisor thread, never on an event loop.
  */
@@ -27,11 +43,44 @@ public final class OpaProcess implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(OpaProcess.class);
   private static final Duration HEALTH_WAIT = Duration.ofSeconds(30);
+  /** OPA's log is bounded: 3 files of 5 MB at most (opa.log, opa.log.1, opa.log.2). */
+  private static final long LOG_FILE_BYTES = 5L * 1024 * 1024;
+  private static final int LOG_FILES = 3;
+  /** Asks the kernel to kill OPA when the thread that started it (the supervisor, alive with the JVM) ends. */
+  private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
+  /** A label in OPA's command line naming our pid file: how a start recognises an OPA of a previous run. */
+  static final String PID_FILE_LABEL = "labels.camgate_pid_file=";
+  /** OPA's authorization policy (--authorization=basic): a request carrying the gateway's token, nothing else. */
+  private static final String AUTHZ = """
+      package system.authz
+
+      # camgate: only the gateway, which holds this start's token, may use this OPA.
+      default allow := false
+
+      allow if crypto.sha256(input.identity) == "TOKEN_SHA256"
+      """;
+  /**
+   * Loaded beside the policy: OPA assigns a decision_id (which the audit log records) only with
+   * decision logging on, and this drops every decision log event, so no request reaches a log.
+   */
+  private static final String DROP_DECISION_LOGS = """
+      package system.log
+
+      # camgate: decision logs are dropped; the gateway's audit log records every decision.
+      drop := true
+      """;
 
   private final Path binary;
   private final List<Path> roots;
   private final Path logFile;
+  private final RotatingLog log;
+  private final Path systemPolicy;
+  private final Path pidFile;
+  private final Object lifecycle = new Object();
+  private final Thread shutdownHook = new Thread(this::close, "opa-shutdown");
+  private volatile Runnable beforeLaunch = () -> { };
   private final int port;
+  private final String token = newToken();
   private final AtomicInteger restarts = new AtomicInteger();
   private volatile Process process;
   private volatile boolean stopping;
@@ -49,6 +98,9 @@ public final class OpaProcess implements AutoCloseable {
     this.roots = List.copyOf(roots);
     this.sources = List.copyOf(sources);
     this.logFile = logFile;
+    this.log = new RotatingLog(logFile, LOG_FILE_BYTES, LOG_FILES);
+    this.systemPolicy = logFile.toAbsolutePath().resolveSibling("opa-system");
+    this.pidFile = logFile.toAbsolutePath().resolveSibling("opa.pid");
     this.port = freeLoopbackPort();
   }
 
@@ -72,10 +124,11 @@ public final class OpaProcess implements AutoCloseable {
             // (GHSA-g2pf-6v5v-qcc8, docs/policy-bundles.md).
             .put("signing", new JsonObject().put("keyid", keyId))))
         .put("keys", new JsonObject().put(keyId, new JsonObject().put("algorithm", "ES256")))
-        // The status plugin makes GET /v1/status report the active revision and a refused bundle's error.
-        .put("status", new JsonObject().put("console", true));
+        // The status plugin makes GET /v1/status report the active revision and a refused bundle's error;
+        // prometheus enables it without a status line in the log on every poll (console) or an upload.
+        .put("status", new JsonObject().put("prometheus", true));
     Files.createDirectories(configFile.toAbsolutePath().getParent());
-    Files.writeString(configFile, config.encodePrettily());  // JSON is YAML
+    writePrivate(configFile, config.encodePrettily());  // JSON is YAML
     return new OpaProcess(binary, List.of(), List.of("-c", configFile.toString(),
         "--set-file", "keys." + keyId + ".key=" + publicKey.toAbsolutePath()), logFile);
   }
@@ -83,6 +136,11 @@ public final class OpaProcess implements AutoCloseable {
   /** Where this OPA listens; stable across restarts. */
   public URI url() {
     return URI.create("http://127.0.0.1:" + port);
+  }
+
+  /** Where this OPA listens and the token it admits (random per OpaProcess, kept across restarts). */
+  public OpaEndpoint endpoint() {
+    return new OpaEndpoint(url(), token);
   }
 
   /** How many times OPA died and was started again. */
@@ -114,21 +172,37 @@ public final class OpaProcess implements AutoCloseable {
         return ready;
       }
     }
+    // The JVM's shutdown stops OPA and, before that, any restart (Ctrl-C also reaches OPA directly).
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
     supervisor = new Thread(() -> supervise(ready), "opa-supervisor");
     supervisor.setDaemon(true);
     supervisor.start();
     return ready;
   }
 
+  /** Runs {@code hook} on the supervisor just before each launch (tests race a restart with close()). */
+  void beforeEachLaunch(Runnable hook) {
+    beforeLaunch = hook;
+  }
+
   private void supervise(CompletableFuture<URI> ready) {
     Duration backoff = Duration.ofMillis(200);
     while (!stopping) {
       try {
-        process = launch();
-        waitHealthy(process);
+        if (!ready.isDone()) {
+          stopPrevious();
+          if (!roots.isEmpty()) {
+            checkBuiltins();
+          }
+        }
+        Process p = launchUnlessStopping();
+        if (p == null) {
+          return;
+        }
+        waitHealthy(p);
         ready.complete(url());
         backoff = Duration.ofMillis(200);
-        int exit = process.waitFor();
+        int exit = p.waitFor();
         if (stopping) {
           return;
         }
@@ -143,6 +217,7 @@ public final class OpaProcess implements AutoCloseable {
           destroy();
           return;
         }
+        destroy();  // an OPA that never became healthy is not left beside the next one
         LOG.error("OPA restart failed: {}; retrying in {} ms", e.getMessage(), backoff.toMillis());
       }
       try {
@@ -156,19 +231,140 @@ public final class OpaProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts OPA unless close() began: the check and the start share close()'s lock, so close() either
+   * prevents this start or sees (and stops) the process it made.
+   */
+  private Process launchUnlessStopping() throws IOException {
+    beforeLaunch.run();
+    synchronized (lifecycle) {
+      if (stopping) {
+        return null;
+      }
+      process = launch();
+      writePrivate(pidFile, Long.toString(process.pid()));
+      return process;
+    }
+  }
+
   private Process launch() throws IOException {
-    List<String> command = new ArrayList<>(List.of(binary.toString(), "run", "--server",
+    writeSystemPolicy();
+    List<String> command = new ArrayList<>();
+    if (Files.isExecutable(SETPRIV)) {
+      command.addAll(List.of(SETPRIV.toString(), "--pdeathsig", "KILL", "--"));
+    } else {
+      LOG.warn("{} (util-linux) is missing: OPA would outlive a killed JVM until the next start stops it "
+          + "through {}; install util-linux", SETPRIV, pidFile);
+    }
+    command.addAll(List.of(binary.toString(), "run", "--server",
         "--addr", "127.0.0.1:" + port,
-        // Decision logging makes OPA assign a decision_id, which the audit log records.
+        // Only the gateway may ask: system.authz admits this process's token and nothing else, so no
+        // other local process can query OPA or read its policy data.
+        "--authentication=token", "--authorization=basic",
+        "--log-level", "error",
         "--set", "decision_logs.console=true",
-        "--log-level", "error"));
+        "--set", "decision_logs.drop_decision=/system/log/drop",
+        "--set", PID_FILE_LABEL + pidFile));
     command.addAll(sources);
-    Files.createDirectories(logFile.getParent());
+    command.add(systemPolicy.toString());
     LOG.info("starting OPA: {}", String.join(" ", command));
-    return new ProcessBuilder(command)
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-        .start();
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    Thread pump = new Thread(() -> log.copy(p.getInputStream()), "opa-log");
+    pump.setDaemon(true);
+    pump.start();
+    return p;
+  }
+
+  /**
+   * The gateway's own modules, loaded beside the policy under package system (a signed bundle's roots
+   * leave it out, so activating a bundle does not erase them), in a folder only this user can read.
+   */
+  private void writeSystemPolicy() throws IOException {
+    if (!Files.isDirectory(systemPolicy)) {
+      Files.createDirectories(systemPolicy, PosixFilePermissions.asFileAttribute(
+          PosixFilePermissions.fromString("rwx------")));
+    }
+    writePrivate(systemPolicy.resolve("log.rego"), DROP_DECISION_LOGS);
+    // The token's hash, not the token: the file does not give access.
+    writePrivate(systemPolicy.resolve("authz.rego"), AUTHZ.replace("TOKEN_SHA256", sha256Hex(token)));
+  }
+
+  private static String newToken() {
+    byte[] bytes = new byte[32];
+    new SecureRandom().nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  private static String sha256Hex(String s) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 missing from this JVM", e);
+    }
+  }
+
+  /** Writes a file only its owner can read or write (0600). */
+  static void writePrivate(Path file, String content) throws IOException {
+    Files.deleteIfExists(file);
+    Files.createFile(file, PosixFilePermissions.asFileAttribute(RotatingLog.OWNER_ONLY));
+    Files.writeString(file, content);
+  }
+
+  /**
+   * Stops the OPA a previous run left behind (the JVM was killed before it could stop it), if the pid
+   * file names one: only a live {@code opa run} whose command line names this pid file, never another
+   * process that reused the pid.
+   */
+  private void stopPrevious() throws IOException, InterruptedException {
+    if (!Files.exists(pidFile)) {
+      return;
+    }
+    Optional<ProcessHandle> previous = Optional.empty();
+    try {
+      previous = ProcessHandle.of(Long.parseLong(Files.readString(pidFile).strip()));
+    } catch (NumberFormatException e) {
+      LOG.warn("{} does not hold a pid; ignored", pidFile);
+    }
+    if (previous.isPresent() && isOurOpa(previous.get())) {
+      LOG.warn("stopping OPA (pid {}) left running by a previous run of the gateway ({})", previous.get().pid(),
+          pidFile);
+      previous.get().destroy();
+      try {
+        previous.get().onExit().get(5, TimeUnit.SECONDS);
+      } catch (TimeoutException | ExecutionException e) {
+        previous.get().destroyForcibly();
+      }
+    } else {
+      LOG.info("{} names no OPA of this gateway (pid gone or reused); nothing to stop", pidFile);
+    }
+    Files.deleteIfExists(pidFile);
+  }
+
+  private boolean isOurOpa(ProcessHandle handle) {
+    try {
+      List<String> args = List.of(Files.readString(Path.of("/proc", Long.toString(handle.pid()), "cmdline"))
+          .split("\0"));
+      return handle.isAlive() && !args.isEmpty() && Path.of(args.get(0)).getFileName().toString().equals("opa")
+          && args.contains("run") && args.contains(PID_FILE_LABEL + pidFile);
+    } catch (IOException | RuntimeException e) {
+      return false;  // gone, or not readable: not ours to kill
+    }
+  }
+
+  /**
+   * Refuses policy folders that call a built-in outside {@link OpaCapabilities}: {@code opa run} has no
+   * capabilities setting, so the folders are compiled against them before OPA serves them.
+   */
+  private void checkBuiltins() throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of(binary.toString(), "check", "--capabilities",
+        OpaCapabilities.file().toString()));
+    command.addAll(sources);
+    Process check = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String output = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (check.waitFor() != 0) {
+      throw new IOException("the policy folders " + roots + " do not compile with the built-ins camgate allows, "
+          + "so OPA was not started:\n" + OpaCapabilities.annotate(output.strip()) + "\nfix the policy files");
+    }
   }
 
   private void waitHealthy(Process p) throws InterruptedException, IOException {
@@ -180,6 +376,7 @@ public final class OpaProcess implements AutoCloseable {
       }
       try {
         HttpURLConnection c = (HttpURLConnection) url().resolve("/health").toURL().openConnection();
+        c.setRequestProperty("Authorization", endpoint().authorization());
         c.setConnectTimeout(200);
         c.setReadTimeout(500);
         if (c.getResponseCode() == 200) {
@@ -193,13 +390,35 @@ public final class OpaProcess implements AutoCloseable {
     throw new IOException("OPA did not answer /health within " + HEALTH_WAIT.toSeconds() + " s; see " + logFile);
   }
 
+  /** Stops OPA and its supervision for good; safe to call more than once and from any thread. */
   @Override
   public void close() {
-    stopping = true;
-    destroy();
-    if (supervisor != null) {
-      supervisor.interrupt();
+    synchronized (lifecycle) {
+      stopping = true;
     }
+    destroy();
+    Thread s = supervisor;
+    if (s != null && s != Thread.currentThread()) {
+      s.interrupt();
+      try {
+        s.join(TimeUnit.SECONDS.toMillis(10));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    try {
+      Files.deleteIfExists(pidFile);
+    } catch (IOException e) {
+      LOG.warn("cannot delete {}: {}", pidFile, e.toString());
+    }
+    if (Thread.currentThread() != shutdownHook) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook runs or ran already
+      }
+    }
+    log.close();
   }
 
   private void destroy() {
@@ -207,7 +426,7 @@ public final class OpaProcess implements AutoCloseable {
     if (p != null && p.isAlive()) {
       p.destroy();
       try {
-        if (!p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+        if (!p.waitFor(5, TimeUnit.SECONDS)) {
           p.destroyForcibly();
         }
       } catch (InterruptedException e) {

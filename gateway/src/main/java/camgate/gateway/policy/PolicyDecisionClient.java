@@ -9,11 +9,11 @@ import io.vertx.ext.web.client.WebClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -22,7 +22,10 @@ import java.util.regex.Pattern;
  * Asks OPA over HTTP for decisions (the design's decision contract) and for policy data.
  *
  * <p>Fails closed: a timeout, a refused connection or a non-200 answer is {@link
- * PolicyDecision.Outcome#UNAVAILABLE}; an undefined or malformed result is a deny.
+ * PolicyDecision.Outcome#UNAVAILABLE}; an undefined or malformed result is a deny. With signed bundles
+ * every answer must name a revision the gateway published (OPA's provenance): an answer without one
+ * comes from an OPA with no policy active yet (just restarted) or from an impostor, and is
+ * UNAVAILABLE, never a deny or an allow.
  */
 public final class PolicyDecisionClient {
 
@@ -32,20 +35,31 @@ public final class PolicyDecisionClient {
   private static final Duration CONFIG_CHECK_TIMEOUT = Duration.ofSeconds(20);
 
   private final WebClient client;
-  private final Supplier<URI> opa;
+  private final Supplier<OpaEndpoint> opa;
   private final Duration timeout;
   private final Supplier<String> localVersion;
+  private final Optional<Predicate<String>> published;
   private final AtomicLong highestRevision = new AtomicLong();
 
+  /** A client for an OPA that loads policy files (no bundle revision to require). */
+  public PolicyDecisionClient(WebClient client, Supplier<OpaEndpoint> opa, Duration timeout,
+                              Supplier<String> localVersion) {
+    this(client, opa, timeout, localVersion, Optional.empty());
+  }
+
   /**
-   * @param opa          where OPA listens now (it can move when a supervised OPA restarts)
+   * @param opa          where OPA listens now and the token it admits
    * @param localVersion the policy version to record when OPA does not report a bundle revision
+   * @param published    with signed bundles, whether a revision is one the gateway published; every
+   *                     answer must then carry such a revision
    */
-  public PolicyDecisionClient(WebClient client, Supplier<URI> opa, Duration timeout, Supplier<String> localVersion) {
+  public PolicyDecisionClient(WebClient client, Supplier<OpaEndpoint> opa, Duration timeout,
+                              Supplier<String> localVersion, Optional<Predicate<String>> published) {
     this.client = client;
     this.opa = opa;
     this.timeout = timeout;
     this.localVersion = localVersion;
+    this.published = published;
   }
 
   /** Decides one access. Never fails: every problem becomes a deny or an unavailable decision. */
@@ -60,10 +74,10 @@ public final class PolicyDecisionClient {
           JsonObject body = response.bodyAsJsonObject();
           String decisionId = body.getString("decision_id", "");
           Optional<String> revision = revision(body);
-          Optional<String> replayed = revision.flatMap(this::olderThanSeen);
-          if (replayed.isPresent()) {
-            LOG.error("policy decision refused: {}", replayed.get());
-            return PolicyDecision.unavailable(replayed.get(), revision.get());
+          Optional<String> untrusted = untrusted(revision);
+          if (untrusted.isPresent()) {
+            LOG.error("policy decision refused: {}", untrusted.get());
+            return PolicyDecision.unavailable(untrusted.get(), revision.orElse(version));
           }
           return PolicyDecision.fromResult(body.getValue("result"), decisionId, revision.orElse(version));
         })
@@ -76,12 +90,11 @@ public final class PolicyDecisionClient {
 
   /** The camera ids this subject may see, or a failed future when OPA cannot be asked. */
   public Future<List<String>> visibleCameras(JsonObject subject, JsonObject context) {
-    return post("/v1/data/camgate/visibility/cameras", new JsonObject().put("subject", subject).put("context", context))
-        .compose(response -> {
-          if (response.statusCode() != 200) {
-            return Future.failedFuture("policy engine answered HTTP " + response.statusCode());
-          }
-          Object result = response.bodyAsJsonObject().getValue("result");
+    return post("/v1/data/camgate/visibility/cameras?provenance=true", new JsonObject().put("subject", subject)
+        .put("context", context))
+        .compose(response -> trusted(response, "camgate/visibility/cameras"))
+        .compose(body -> {
+          Object result = body.getValue("result");
           return Future.succeededFuture(result instanceof JsonArray a
               ? a.stream().map(String::valueOf).sorted().toList() : List.<String>of());
         });
@@ -89,24 +102,53 @@ public final class PolicyDecisionClient {
 
   /** A policy data document (e.g. "cameras/cam-017/privacy_masks"); empty when undefined. */
   public Future<Optional<Object>> data(String path) {
-    return client.getAbs(opa.get().resolve("/v1/data/" + path).toString())
+    return opa.get().get(client, "/v1/data/" + path + "?provenance=true")
         .timeout(timeout.toMillis())
         .send()
-        .compose(response -> response.statusCode() == 200
-            ? Future.succeededFuture(Optional.ofNullable(response.bodyAsJsonObject().getValue("result")))
-            : Future.failedFuture("policy engine answered HTTP " + response.statusCode() + " for data/" + path));
+        .compose(response -> trusted(response, path))
+        .map(body -> Optional.ofNullable(body.getValue("result")));
+  }
+
+  /** The body of a 200 answer whose provenance {@link #untrusted} accepts; a failed future otherwise. */
+  private Future<JsonObject> trusted(HttpResponse<Buffer> response, String path) {
+    if (response.statusCode() != 200) {
+      return Future.failedFuture("policy engine answered HTTP " + response.statusCode() + " for data/" + path + ": "
+          + abbreviate(response.bodyAsString()));
+    }
+    JsonObject body = response.bodyAsJsonObject();
+    Optional<String> untrusted = untrusted(revision(body));
+    return untrusted.isPresent() ? Future.failedFuture(untrusted.get() + " (data/" + path + ")")
+        : Future.succeededFuture(body);
+  }
+
+  /**
+   * Why an answer naming {@code revision} must not be believed, if it must not: with signed bundles, no
+   * revision (no policy active, or not the gateway's OPA), one the gateway never published, or one
+   * older than a revision already seen.
+   */
+  private Optional<String> untrusted(Optional<String> revision) {
+    if (published.isEmpty()) {
+      return revision.flatMap(this::olderThanSeen);
+    }
+    if (revision.isEmpty()) {
+      return Optional.of("policy engine answered without a signed policy revision: OPA has no signed bundle "
+          + "active yet (it may have just restarted) or is not the gateway's OPA; denied (fail closed), retry shortly");
+    }
+    if (!published.get().test(revision.get())) {
+      return Optional.of("policy engine answered with revision " + revision.get() + ", which this gateway never "
+          + "published: it is not the gateway's OPA or serves a foreign bundle; denied (fail closed); check what "
+          + "listens on " + opa.get().url());
+    }
+    return olderThanSeen(revision.get());
   }
 
   /** Violations the configuration guard finds in this configuration; a failed future when OPA cannot be asked. */
   public Future<List<String>> configViolations(JsonObject configuration) {
     // Checked once at start-up and on changes, often OPA's first evaluation (it compiles the policy
     // then): allowed far longer than a per-request decision.
-    return post("/v1/data/camgate/config/violations", configuration, CONFIG_CHECK_TIMEOUT).compose(response -> {
-      if (response.statusCode() != 200) {
-        return Future.failedFuture("configuration guard answered HTTP " + response.statusCode() + ": "
-            + abbreviate(response.bodyAsString()));
-      }
-      Object result = response.bodyAsJsonObject().getValue("result");
+    return post("/v1/data/camgate/config/violations?provenance=true", configuration, CONFIG_CHECK_TIMEOUT)
+        .compose(response -> trusted(response, "camgate/config/violations")).compose(body -> {
+      Object result = body.getValue("result");
       if (result == null) {
         return Future.failedFuture("configuration guard camgate.config.violations is undefined: "
             + "the policy set must define it (check policies/camgate/config)");
@@ -121,7 +163,7 @@ public final class PolicyDecisionClient {
   }
 
   private Future<HttpResponse<Buffer>> post(String path, JsonObject input, Duration limit) {
-    return client.postAbs(opa.get().resolve(path).toString())
+    return opa.get().post(client, path)
         .timeout(limit.toMillis())
         .sendJsonObject(new JsonObject().put("input", input));
   }

@@ -1,5 +1,8 @@
 package camgate.gateway.publish;
 
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,6 +15,7 @@ import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -78,6 +82,8 @@ public final class BundleSigner {
     Files.deleteIfExists(tmp);
     Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     Files.writeString(tmp, pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
+    Files.deleteIfExists(publicKey);
+    Files.createFile(publicKey, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     Files.writeString(publicKey, pem("PUBLIC KEY", pair.getPublic().getEncoded()));
     Files.move(tmp, privateKey, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
@@ -109,6 +115,9 @@ public final class BundleSigner {
       Path stage = work.resolve("stage");
       Files.createDirectories(stage);
       set.writeTo(stage, false);
+      // Roots other than [""]: activating the bundle must not erase the gateway's system modules.
+      Files.writeString(stage.resolve(".manifest"), new JsonObject()
+          .put("roots", new JsonArray(List.copyOf(set.bundleRoots()))).encode());
       Path out = work.resolve("camgate.tar.gz");
       OpaCommand build = OpaCommand.run(opa, stage, BUILD_TIMEOUT, "build", "--bundle", ".", "-o", out.toString(),
           "--revision", revision, "--signing-alg", "ES256", "--signing-key", privateKey.toAbsolutePath().toString());

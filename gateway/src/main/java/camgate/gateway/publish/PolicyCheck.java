@@ -1,5 +1,6 @@
 package camgate.gateway.publish;
 
+import camgate.gateway.policy.OpaCapabilities;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -39,7 +40,9 @@ public record PolicyCheck(boolean compiled, String checkOutput, int passed, int 
   /** Why it is not publishable, in one sentence. */
   public String summary() {
     if (!compiled) {
-      return "the proposal does not compile";
+      List<String> forbidden = OpaCapabilities.explain(checkOutput);
+      return forbidden.isEmpty() ? "the proposal does not compile"
+          : "the proposal does not compile: " + String.join("; ", forbidden);
     }
     if (failed > 0) {
       return failed + " policy test(s) fail on the proposal";

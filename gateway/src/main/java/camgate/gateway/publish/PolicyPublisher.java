@@ -2,6 +2,7 @@ package camgate.gateway.publish;
 
 import camgate.audit.AuditEntry;
 import camgate.audit.AuditLog;
+import camgate.gateway.policy.OpaEndpoint;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -12,14 +13,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
@@ -60,15 +62,16 @@ public final class PolicyPublisher implements AutoCloseable {
   private final PolicyTester tester;
   private final DecisionReplay replay;
   private final WebClient client;
-  private final Supplier<URI> opa;
+  private final Supplier<OpaEndpoint> opa;
   private final Duration activationTimeout;
   private final Clock clock;
   private final WorkerExecutor pool;
   private final AtomicBoolean publishing = new AtomicBoolean();
+  private final Set<String> revisions = ConcurrentHashMap.newKeySet();
   private volatile String activeRevision;
 
   private PolicyPublisher(Vertx vertx, PolicyStore store, BundleSigner signer, Path opaBinary, JsonObject configuration,
-                          WebClient client, Supplier<URI> opa, Duration activationTimeout, Clock clock) {
+                          WebClient client, Supplier<OpaEndpoint> opa, Duration activationTimeout, Clock clock) {
     this.vertx = vertx;
     this.store = store;
     this.signer = signer;
@@ -80,6 +83,15 @@ public final class PolicyPublisher implements AutoCloseable {
     this.clock = clock;
     this.pool = vertx.createSharedWorkerExecutor("policy-pool", 2, 2, TimeUnit.MINUTES);
     this.activeRevision = store.active().orElseThrow().revision();
+    store.versions().forEach(v -> revisions.add(v.revision()));
+  }
+
+  /**
+   * Whether this gateway signed {@code revision} (every stored version, including one being published
+   * now): a decision from any other revision does not come from the gateway's policy.
+   */
+  public boolean published(String revision) {
+    return revisions.contains(revision);
   }
 
   /** The revision OPA last confirmed active (at start: the stored active version's, until OPA confirms it). */
@@ -94,15 +106,18 @@ public final class PolicyPublisher implements AutoCloseable {
    * @param configuration the gateway's configuration as the configuration guard reads it; every proposal
    *                      is checked against it with the proposal's own guard
    * @throws IOException (in the future) when the store or key cannot be opened or the folders do not build
+   * @throws IllegalStateException (in the future) when the active version calls a built-in camgate forbids
    */
   public static Future<PolicyPublisher> open(Vertx vertx, Path storeDirectory, Path privateKey, Path publicKey,
                                              Path opaBinary, List<Path> initialFolders, JsonObject configuration,
-                                             Supplier<URI> opa, Duration activationTimeout, Clock clock) {
+                                             Supplier<OpaEndpoint> opa, Duration activationTimeout,
+                                             Clock clock) {
     return vertx.executeBlocking(() -> {
       BundleSigner signer = BundleSigner.open(opaBinary, privateKey, publicKey);
       PolicyStore store = PolicyStore.open(storeDirectory);
       try {
         importInitial(store, signer, initialFolders, clock);
+        requireAllowedBuiltins(store, new PolicyTester(opaBinary, Duration.ofSeconds(60), configuration));
       } catch (IOException | RuntimeException e) {
         store.close();
         throw e;
@@ -136,6 +151,20 @@ public final class PolicyPublisher implements AutoCloseable {
     store.add(v1, files, signer.sign(files, v1.revision()));
     store.activate(1);
     LOG.info("policy store created: version 1 ({}) imported from {}", v1.revision(), folders);
+  }
+
+  /**
+   * A version stored before the built-ins were restricted ({@code OpaCapabilities}) is not served: OPA
+   * compiles a bundle with every built-in, so the gateway refuses to start on it instead.
+   */
+  private static void requireAllowedBuiltins(PolicyStore store, PolicyTester tester) throws IOException {
+    PublishedVersion active = store.active().orElseThrow();
+    PolicyCheck check = tester.compile(store.content(active.number()));
+    if (!check.compiled()) {
+      throw new IllegalStateException("the active policy version " + active.number() + " (" + active.revision()
+          + ") is not served to OPA: " + check.summary() + ":\n" + check.checkOutput() + "\nmove the policy store "
+          + "aside to start again from the policy folders (opa.policies), then publish a corrected version");
+    }
   }
 
   /** The public key OPA verifies bundles with. */
@@ -276,6 +305,7 @@ public final class PolicyPublisher implements AutoCloseable {
     PublishedVersion v = new PublishedVersion(number, PublishedVersion.revisionOf(number, hash), hash, author, reason,
         clock.instant(), kind, rolledBackTo);
     store.add(v, content, signer.sign(content, v.revision()));
+    revisions.add(v.revision());
     return new Created(previous, v);
   }
 
@@ -376,7 +406,7 @@ public final class PolicyPublisher implements AutoCloseable {
    * last failed download or activation (OPA keeps the previous bundle active then).
    */
   public Future<JsonObject> bundleStatus() {
-    return client.getAbs(opa.get().resolve("/v1/status").toString()).timeout(2000).send().map(r -> {
+    return opa.get().get(client, "/v1/status").timeout(2000).send().map(r -> {
       JsonObject bundle = r.statusCode() == 200 ? r.bodyAsJsonObject().getJsonObject("result", new JsonObject())
           .getJsonObject("bundles", new JsonObject()).getJsonObject("camgate") : null;
       return bundle == null ? new JsonObject().put("message", "no bundle status yet (HTTP " + r.statusCode() + ")")

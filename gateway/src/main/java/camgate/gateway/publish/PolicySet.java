@@ -15,7 +15,10 @@ import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -29,6 +32,9 @@ import java.util.stream.Stream;
 public record PolicySet(Map<String, String> modules, JsonObject data) {
 
   private static final Pattern MODULE_PATH = Pattern.compile("[A-Za-z0-9_-]+(/[A-Za-z0-9_.-]+)*\\.rego");
+  private static final Pattern PACKAGE = Pattern.compile("(?m)^\\s*package\\s+([A-Za-z_][A-Za-z0-9_]*)");
+  /** The data tree the gateway's OPA keeps for its own modules (authorization, decision logs). */
+  static final String RESERVED_ROOT = "system";
 
   public PolicySet {
     modules = Collections.unmodifiableSortedMap(new TreeMap<>(modules));
@@ -130,7 +136,31 @@ public record PolicySet(Map<String, String> modules, JsonObject data) {
         }
       }
     }
-    return new PolicySet(newModules, newData);
+    PolicySet changed = new PolicySet(newModules, newData);
+    changed.bundleRoots();
+    return changed;
+  }
+
+  /**
+   * The top-level names the set's bundle owns: its data keys and the first segment of each published
+   * (non-test) module's package. OPA erases what lies under a bundle's roots when it activates it, so
+   * they must leave out {@code system}, where the gateway's own OPA modules live.
+   *
+   * @throws IllegalArgumentException when a data key or a module's package is under {@code system}
+   */
+  public SortedSet<String> bundleRoots() {
+    SortedSet<String> roots = new TreeSet<>(data.fieldNames());
+    for (Map.Entry<String, String> e : modules.entrySet()) {
+      Matcher m = PACKAGE.matcher(e.getValue());
+      if (!e.getKey().endsWith("_test.rego") && m.find()) {
+        roots.add(m.group(1));
+      }
+    }
+    if (roots.contains(RESERVED_ROOT)) {
+      throw new IllegalArgumentException("data." + RESERVED_ROOT + " is reserved for the gateway's own OPA modules: "
+          + "no data key or published module package may start with '" + RESERVED_ROOT + "'; use camgate.<concern>");
+    }
+    return roots;
   }
 
   /** "sha256:" and the hex SHA-256 of the modules (sorted by path) and the data with sorted keys. */

@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -42,9 +43,16 @@ public final class PolicyStore implements AutoCloseable {
    * @throws IOException when the database cannot be opened (e.g. another gateway holds it)
    */
   public static PolicyStore open(Path directory) throws IOException {
-    Files.createDirectories(directory);
+    Files.createDirectories(directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx------"));
     try {
       Connection c = DriverManager.getConnection(jdbcUrl(directory), "camgate", "");
+      // The store holds every version's policy data (agents, requisitions): its owner's only.
+      try (var files = Files.list(directory)) {
+        for (Path f : files.filter(Files::isRegularFile).toList()) {
+          Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+        }
+      }
       try (Statement s = c.createStatement()) {
         s.execute("""
             CREATE TABLE IF NOT EXISTS policy_version (
