@@ -79,25 +79,31 @@ class FailClosedTest {
           TestGateway.OPERATOR_KEY);
       assertEquals(200, ok.statusCode());
 
-      // The database goes away under the gateway, as a crashed or full disk would make it.
+      // Another connection takes the database exclusively, as a stuck or full store would: the log cannot
+      // write, and reopens itself only once the store is usable again.
       try (Connection c = DriverManager.getConnection(camgate.audit.AuditLog.jdbcUrl(
           gw.directory().resolve("audit").resolve("audit")), "", "");
            Statement s = c.createStatement()) {
-        s.execute("SHUTDOWN");
+        s.execute("SET EXCLUSIVE 2");
+        HttpResponse<byte[]> snapshot = gw.get("/cameras/cam-demo/snapshot.jpg?purpose=securite-voie-publique",
+            TestGateway.OPERATOR_KEY);
+        assertEquals(503, snapshot.statusCode());
+        assertTrue(new String(snapshot.body()).contains("audit log unavailable"));
+        HttpResponse<InputStream> stream = gw.open(STREAM, TestGateway.OPERATOR_KEY);
+        assertEquals(503, stream.statusCode());
+        try (MjpegReader reader = new MjpegReader(stream.body())) {
+          assertNull(reader.next(), "no frame may follow a failed audit append");
+        }
+        HttpResponse<byte[]> health = gw.get("/health", null);
+        assertEquals(503, health.statusCode());
+        assertEquals("down", new JsonObject(new String(health.body())).getString("audit"));
+        s.execute("SET EXCLUSIVE 0");
       }
-
-      HttpResponse<byte[]> snapshot = gw.get("/cameras/cam-demo/snapshot.jpg?purpose=securite-voie-publique",
-          TestGateway.OPERATOR_KEY);
-      assertEquals(503, snapshot.statusCode());
-      assertTrue(new String(snapshot.body()).contains("audit log unavailable"));
-      HttpResponse<InputStream> stream = gw.open(STREAM, TestGateway.OPERATOR_KEY);
-      assertEquals(503, stream.statusCode());
-      try (MjpegReader reader = new MjpegReader(stream.body())) {
-        assertNull(reader.next(), "no frame may follow a failed audit append");
-      }
-      HttpResponse<byte[]> health = gw.get("/health", null);
-      assertEquals(503, health.statusCode());
-      assertEquals("down", new JsonObject(new String(health.body())).getString("audit"));
+      // The fault is gone: the log reopens itself, with no restart, and the gateway serves again.
+      await("the audit log recovers by itself").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+          .until(() -> gw.get("/health", null).statusCode() == 200);
+      assertEquals(200, gw.get("/cameras/cam-demo/snapshot.jpg?purpose=securite-voie-publique",
+          TestGateway.OPERATOR_KEY).statusCode());
     }
   }
 

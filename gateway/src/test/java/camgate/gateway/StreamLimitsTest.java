@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -63,6 +64,13 @@ class StreamLimitsTest {
         });
         drained.get(10, TimeUnit.SECONDS);  // ends: the stream did not outlive the audit log
       }
+      // The store reopens by itself, and the ends of the cut streams, kept meanwhile, are then recorded.
+      await("the audit store reopens by itself").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+          .until(() -> gw.get("/cameras", TestGateway.OPERATOR_KEY).statusCode() == 200);
+      await("both cut streams' ends recorded").atMost(Duration.ofSeconds(30)).until(() -> gw.entries().stream()
+          .filter(e -> e.event().type().equals("access_ended"))
+          .filter(e -> String.valueOf(e.event().details().get("reason")).contains("audit log unavailable"))
+          .count() == 2);
     }
   }
 }

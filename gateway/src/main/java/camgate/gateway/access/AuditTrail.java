@@ -23,7 +23,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 
 /**
  * The audit log seen from the event loop: appends are queued to the log's group commit without blocking;
@@ -44,7 +43,6 @@ public final class AuditTrail implements AutoCloseable {
   private final AuditLog log;
   private final WorkerExecutor pool;
   private final AtomicLong failures = new AtomicLong();
-  private volatile boolean lastAppendFailed;
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
   private long retryTimer = -1;
   private long retryDelay = FIRST_RETRY_MS;
@@ -77,12 +75,10 @@ public final class AuditTrail implements AutoCloseable {
         // The log's own exception, not CompletableFuture's wrapper: its message is what callers report.
         .recover(e -> Future.failedFuture(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e))
         .onSuccess(e -> {
-          lastAppendFailed = false;
           appendLatency.accept(java.time.Duration.ofNanos(System.nanoTime() - started));
         })
         .onFailure(e -> {
           failures.incrementAndGet();
-          lastAppendFailed = true;
           failureListeners.forEach(l -> l.accept(e));
         });
   }
@@ -168,13 +164,26 @@ public final class AuditTrail implements AutoCloseable {
   }
 
   /** Runs any other read of the log off the event loop. */
-  public <T> Future<T> read(Function<AuditLog, T> query) {
+  public <T> Future<T> read(Query<T> query) {
     return pool.executeBlocking(() -> query.apply(log), false);
   }
 
-  /** False when the latest append failed: the log cannot currently record accesses. */
+  /** A read of the log, run on a worker; it may block and throw. */
+  public interface Query<T> {
+    T apply(AuditLog log) throws Exception;
+  }
+
+  /** Whether the log is taking entries now and, after a store failure, when it next tries to reopen. */
+  public camgate.audit.AuditStatus status() {
+    return log.status();
+  }
+
+  /**
+   * False when the log cannot record accesses now: the latest append failed, or the store is down and
+   * reopening itself (it comes back by itself; see {@link #status()}).
+   */
   public boolean writable() {
-    return !lastAppendFailed;
+    return log.status().writable();
   }
 
   public long failures() {

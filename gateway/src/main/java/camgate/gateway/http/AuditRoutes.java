@@ -8,22 +8,16 @@ import camgate.gateway.access.AccessGate;
 import camgate.gateway.access.AccessRequest.Target;
 import camgate.gateway.access.AuditTrail;
 import camgate.gateway.access.HttpCaller;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Comparator;
+import java.io.BufferedOutputStream;
+import java.io.OutputStream;
 import java.util.List;
-import java.util.stream.Stream;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 
 /**
  * The auditor's HTTP side of the log: checkpoints, inclusion and consistency proofs, and bundle
@@ -79,12 +73,34 @@ public final class AuditRoutes {
       }
       JsonObject resource = new JsonObject().put("audit", "export");
       HttpCaller.admit(gate, rc, "audit_read", Target.resource(resource), new JsonObject().put("operation", "export"))
-          .onSuccess(access ->
-          audit.read(log -> zipExport(log, from, Math.min(to, log.size())))
-              .onSuccess(zip -> rc.response().putHeader("Content-Type", "application/zip")
-                  .putHeader("Content-Disposition", "attachment; filename=\"camgate-audit-bundle.zip\"").end(
-                      io.vertx.core.buffer.Buffer.buffer(zip)))
-              .onFailure(e -> badOrFail(rc, e)));
+          .onSuccess(access -> export(rc, from, to));
+    });
+  }
+
+  /**
+   * Streams the bundle as a zip while it is read from the log, a page at a time: memory stays flat for a log of
+   * any size, and a slow client slows the reading, not the gateway. Headers go first; a failure after them
+   * resets the connection (the client must not take half a zip for a bundle).
+   */
+  private void export(RoutingContext rc, long from, long to) {
+    Context context = rc.vertx().getOrCreateContext();
+    rc.response().setChunked(true).putHeader("Content-Type", "application/zip")
+        .putHeader("Content-Disposition", "attachment; filename=\"camgate-audit-bundle.zip\"");
+    audit.read(log -> {
+      long end = Math.min(to, log.size());
+      if (from > end) {
+        throw new IllegalArgumentException("from " + from + " is past the log's size " + end);
+      }
+      try (OutputStream out = new BufferedOutputStream(new ResponseOutputStream(context, rc.response()), 64 * 1024)) {
+        log.exportZip(from, end, out);
+      }
+      return null;
+    }).onSuccess(v -> rc.response().end()).onFailure(e -> {
+      if (!rc.response().headWritten() && e instanceof IllegalArgumentException) {
+        badOrFail(rc, e);
+      } else {
+        rc.request().connection().close();
+      }
     });
   }
 
@@ -138,27 +154,4 @@ public final class AuditRoutes {
     return new JsonArray(hashes.stream().map(Hash::hex).toList());
   }
 
-  private static byte[] zipExport(camgate.audit.AuditLog log, long from, long to) {
-    try {
-      Path dir = Files.createTempDirectory("camgate-export");
-      try {
-        log.export(from, to, dir);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (ZipOutputStream zip = new ZipOutputStream(out); Stream<Path> files = Files.list(dir)) {
-          for (Path f : files.sorted().toList()) {
-            zip.putNextEntry(new ZipEntry(f.getFileName().toString()));
-            zip.write(Files.readAllBytes(f));
-            zip.closeEntry();
-          }
-        }
-        return out.toByteArray();
-      } finally {
-        try (Stream<Path> walk = Files.walk(dir)) {
-          walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("audit export failed: " + e.getMessage(), e);
-    }
-  }
 }
