@@ -60,6 +60,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * With signed bundles (the default with the gateway's own OPA) the policy engine step is: policy store
  * and signing key → loopback bundle service → OPA → OPA has verified and activated the active version.
  * A failure at any step stops what was started and fails the returned future with the reason.
+ *
+ * <p>About 400 lines on purpose: it is the one place where the order of start-up and shutdown of every part
+ * is written down (what must be ready before what, what stops first), which is what keeps the gateway closed
+ * until it can decide, record and redact. Each part's own work lives in its package.
  */
 public final class Gateway {
 

@@ -38,6 +38,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * line names that pid file).
  *
  * <p>Blocking: process start and health polling run on the supervisor thread, never on an event loop.
+ *
+ * <p>About 450 lines: starting OPA locked down (token, capabilities, parent-death signal), the pid file of a
+ * previous run, the supervisor that restarts it and the shutdown that must never race a restart are one
+ * process's life, kept in one place so the locking between them can be read at once.
  */
 public final class OpaProcess implements AutoCloseable {
 

@@ -34,6 +34,10 @@ import java.util.function.Supplier;
  * the activation timeout, or the publication cannot be recorded, the previous version is made active
  * again and the call fails. One publication or rollback at a time. Blocking work (H2, opa tool runs)
  * runs on the {@code policy-pool} workers.
+ *
+ * <p>About 450 lines: proposal, dry-run, publication, rollback and the automatic revert share one lock, one
+ * store and one sequence of revisions, and their order (intent recorded, served, activated, recorded, or
+ * undone) is the contract docs/policy-bundles.md describes; splitting them would scatter that order.
  */
 public final class PolicyPublisher implements AutoCloseable {
 
