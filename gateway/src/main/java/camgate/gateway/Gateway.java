@@ -301,6 +301,7 @@ public final class Gateway {
     details.put("signing_key_fingerprint", auditLog.keyFingerprint());
     details.put("models", detectors.models().stream().map(m -> m.name() + " sha256:" + m.sha256()).toList());
     details.put("http", url().toString());
+    rtspUrl().ifPresent(u -> details.put("rtsp", u.toString()));
     return audit.append(AccessEvents.gatewayStart(details, policyVersion())).mapEmpty();
   }
 

@@ -112,6 +112,15 @@ public final class Main {
       System.out.println("  denied (other zone):   " + base + "/cameras/cam-demo/stream.mjpg?key=" + DEMO_GARE_KEY
           + "&purpose=securite-voie-publique");
       System.out.println("  audit checkpoint:      " + base + "/audit/checkpoints/latest?key=" + DEMO_AUDITOR_KEY);
+      gateway.rtspUrl().ifPresent(rtsp -> {
+        System.out.println();
+        System.out.println("RTSP/H.264 for a VMS or a player (Digest login of the demo video wall vms-csu):");
+        for (CameraConfig c : config.cameras()) {
+          System.out.println("  " + rtsp.toString().replace("rtsp://", "rtsp://demo-vms:demo-vms-secret@") + "/cameras/"
+              + c.id() + "?purpose=securite-voie-publique");
+        }
+        System.out.println("  e.g. ffplay -rtsp_transport tcp '<url>'  or  gst-launch-1.0 playbin uri='<url>'");
+      });
       System.out.println("Demo passwords and keys are for this demo only. Ctrl-C stops the gateway and its OPA.");
     }
     stopped.await();
