@@ -1,0 +1,406 @@
+package camgate.gateway.tools;
+
+import camgate.gateway.ApiKeys;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+/**
+ * {@code ./camgate bench load}: a gateway in its own process (one looping file camera, the repository's
+ * policies) under a bounded load on loopback, measured from outside: consumers (half of them reading at
+ * {@code --slow-rate} bytes per second), anonymous requests, and malformed requests (fuzzed paths, headers
+ * and bodies). It prints the gateway's RSS before, at its peak during, and after; the frame rate of one
+ * normal consumer next to its rate before the load (the baseline of the same run); {@code /health} p50 and
+ * p99; audit entries and bytes the load added; files left on disk. Bounded in count and time; stops by itself.
+ */
+public final class LoadBench {
+
+  private static final String OPERATOR_KEY = "bench-operator-key-0000000000000001";
+  private static final String AUDITOR_KEY = "bench-auditor-key-00000000000000001";
+  private static final String STREAM = "/cameras/cam-demo/stream.mjpg?purpose=securite-voie-publique";
+
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5)).build();
+  private URI base;
+  private long pid;
+
+  public static void main(String[] args) throws Exception {
+    int consumers = 100;
+    int anonymous = 10_000;
+    int bad = 1_000;
+    int slowRate = 10 * 1024;
+    Path video = null;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--consumers" -> consumers = Integer.parseInt(args[++i]);
+        case "--anonymous" -> anonymous = Integer.parseInt(args[++i]);
+        case "--bad" -> bad = Integer.parseInt(args[++i]);
+        case "--slow-rate" -> slowRate = Integer.parseInt(args[++i]);
+        case "--video" -> video = Path.of(args[++i]);
+        default -> {
+          System.err.println("usage: bench load [--consumers N] [--anonymous N] [--bad N] [--slow-rate BYTES_PER_S]"
+              + " [--video FILE]");
+          System.exit(2);
+        }
+      }
+    }
+    new LoadBench().run(consumers, anonymous, bad, slowRate, video);
+  }
+
+  private void run(int consumers, int anonymous, int bad, int slowRate, Path video) throws Exception {
+    Path dir = Files.createTempDirectory("camgate-bench-load");
+    if (video == null) {
+      video = camera25(dir);
+    }
+    Path root = Path.of(System.getenv().getOrDefault("CAMGATE_ROOT", ".")).toAbsolutePath();
+    JsonObject config = new JsonObject()
+        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0))
+        .put("opa", new JsonObject().put("policies", new JsonArray().add(root.resolve("policies/camgate").toString())
+            .add(root.resolve("policies/data").toString())))
+        .put("audit", new JsonObject().put("dir", dir.resolve("audit").toString()).put("origin", "camgate.bench/load"))
+        .put("redaction", new JsonObject().put("style", "pixelate").put("small_faces", false))
+        .put("cameras", new JsonArray().add(new JsonObject().put("id", "cam-demo").put("url", video.toString())
+            .put("zone", "centre-ville").put("loop", true)))
+        .put("limits", new JsonObject().put("streams_per_subject", consumers + 10))
+        .put("api_keys", new JsonArray()
+            .add(key(OPERATOR_KEY, "agent-042", "operator", "police-municipale", "display"))
+            .add(key(AUDITOR_KEY, "auditor-1", "auditor", "cnil", null)));
+    Path file = dir.resolve("camgate.json");
+    Files.writeString(file, config.encodePrettily());
+    Process gateway = new ProcessBuilder("java", "-Xmx2g", "-cp", System.getProperty("java.class.path"),
+        "camgate.gateway.Main", "--config", file.toString()).redirectErrorStream(true)
+        .redirectOutput(dir.resolve("gateway.log").toFile()).start();
+    pid = gateway.pid();
+    try {
+      base = awaitUrl(dir.resolve("gateway.log"), gateway);
+      System.out.printf("gateway pid %d at %s (log %s)%n", pid, base, dir.resolve("gateway.log"));
+      awaitLive();
+      measure(consumers, anonymous, bad, slowRate, dir);
+    } finally {
+      gateway.destroy();
+      if (!gateway.waitFor(30, TimeUnit.SECONDS)) {
+        gateway.destroyForcibly();
+      }
+    }
+  }
+
+  private void measure(int consumers, int anonymous, int bad, int slowRate, Path dir) throws Exception {
+    Path uploads = Path.of("file-uploads");
+    long filesBefore = files(dir) + files(uploads);
+    long auditBytesBefore = bytes(dir.resolve("audit"));
+    long entriesBefore = auditSize();
+    long rssBefore = rss();
+
+    // The baseline: one normal consumer's frame rate on an otherwise idle gateway, in this same run.
+    FrameCounter normal = new FrameCounter(open(OPERATOR_KEY, STREAM));
+    normal.start();
+    Thread.sleep(10_000);
+    double fpsBefore = normal.rate();
+
+    AtomicLong peakRss = new AtomicLong(rssBefore);
+    AtomicBoolean loading = new AtomicBoolean(true);
+    List<Long> health = Collections.synchronizedList(new ArrayList<>());
+    Thread sampler = new Thread(() -> {
+      while (loading.get()) {
+        try {
+          peakRss.accumulateAndGet(rss(), Math::max);
+          long t0 = System.nanoTime();
+          http.send(HttpRequest.newBuilder(base.resolve("/health")).timeout(Duration.ofSeconds(5)).build(),
+              HttpResponse.BodyHandlers.discarding());
+          health.add(System.nanoTime() - t0);
+          Thread.sleep(100);
+        } catch (Exception e) {
+          health.add(TimeUnit.SECONDS.toNanos(5));
+        }
+      }
+    }, "sampler");
+    sampler.start();
+
+    List<FrameCounter> crowd = new ArrayList<>();
+    for (int i = 0; i < consumers; i++) {
+      FrameCounter c = new FrameCounter(open(OPERATOR_KEY, STREAM), i % 2 == 0 ? slowRate : 0);
+      c.start();
+      crowd.add(c);
+    }
+    normal.restart();
+    long t0 = System.nanoTime();
+    int[] statuses = burst(anonymous, i -> i % 2 == 0 ? HttpRequest.newBuilder(base.resolve("/cameras")).build()
+        : HttpRequest.newBuilder(base.resolve("/admin/policy/proposals")).header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString("{}")).build());
+    double anonymousSeconds = (System.nanoTime() - t0) / 1e9;
+    Random random = new Random(42);
+    int[] badStatuses = burst(bad, i -> fuzzed(random, i));
+    Thread.sleep(Math.max(0, 20_000 - (System.nanoTime() - t0) / 1_000_000));
+    double fpsDuring = normal.rate();
+    loading.set(false);
+    sampler.join();
+    crowd.forEach(FrameCounter::close);
+    normal.close();
+    Thread.sleep(10_000);
+    long rssAfter = rss();
+    long entriesAfter = auditSize();
+    long auditBytesAfter = bytes(dir.resolve("audit"));
+    long filesAfter = files(dir) + files(uploads);
+
+    List<Long> sorted = new ArrayList<>(health);
+    Collections.sort(sorted);
+    System.out.printf("load: %d consumers (%d at %d B/s), %d anonymous requests in %.1f s (%s), %d malformed (%s)%n",
+        consumers, (consumers + 1) / 2, slowRate, anonymous, anonymousSeconds, histogram(statuses), bad,
+        histogram(badStatuses));
+    System.out.printf("rss_mb before=%d peak=%d after=%d growth_peak=%d growth_after=%d (target growth <= 200)%n",
+        rssBefore >> 20, peakRss.get() >> 20, rssAfter >> 20, (peakRss.get() - rssBefore) >> 20,
+        (rssAfter - rssBefore) >> 20);
+    System.out.printf("normal_consumer_fps before=%.1f during=%.1f ratio=%.2f (target >= 24 fps)%n", fpsBefore,
+        fpsDuring, fpsDuring / fpsBefore);
+    System.out.printf("health_ms p50=%.1f p99=%.1f samples=%d (target p99 <= 50)%n", pct(sorted, 0.5), pct(sorted, 0.99),
+        sorted.size());
+    System.out.printf("audit entries_added=%d bytes_added=%d bytes_per_anonymous_request=%.1f%n",
+        entriesAfter - entriesBefore, auditBytesAfter - auditBytesBefore,
+        (auditBytesAfter - auditBytesBefore) / (double) anonymous);
+    System.out.printf("files_on_disk before=%d after=%d uploads_dir_exists=%b%n", filesBefore, filesAfter,
+        Files.exists(uploads));
+  }
+
+  /** A malformed request: a fuzzed path, a bad header, or a broken body. */
+  private HttpRequest fuzzed(Random random, int i) {
+    String junk = Long.toHexString(random.nextLong());
+    HttpRequest.Builder b = switch (i % 5) {
+      case 0 -> HttpRequest.newBuilder(base.resolve("/cameras/" + junk + "%2e%2e%2f" + junk + "/stream.mjpg?purpose="
+          + junk));
+      case 1 -> HttpRequest.newBuilder(base.resolve("/audit/entries/" + junk + "/proof?size=-" + i));
+      case 2 -> HttpRequest.newBuilder(base.resolve("/admin/policy/proposals"))
+          .header("Authorization", "Bearer " + AUDITOR_KEY).header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"modules\": [" + junk));
+      case 3 -> HttpRequest.newBuilder(base.resolve("/cameras/cam-demo/exports"))
+          .header("Authorization", "Bearer " + OPERATOR_KEY).header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofByteArray(randomBytes(random, 70_000)));
+      default -> HttpRequest.newBuilder(base.resolve("/console/api/sign-in"))
+          .header("Content-Type", "multipart/form-data; boundary=" + junk)
+          .POST(HttpRequest.BodyPublishers.ofByteArray(randomBytes(random, 4096)));
+    };
+    return b.header("X-Camgate-Purpose", junk).timeout(Duration.ofSeconds(10)).build();
+  }
+
+  private static byte[] randomBytes(Random random, int n) {
+    byte[] b = new byte[n];
+    random.nextBytes(b);
+    return b;
+  }
+
+  private interface RequestMaker {
+    HttpRequest make(int i);
+  }
+
+  /** Sends {@code n} requests, 50 at a time; returns each status (0 for a connection error). */
+  private int[] burst(int n, RequestMaker maker) throws Exception {
+    int[] statuses = new int[n];
+    ExecutorService pool = Executors.newFixedThreadPool(50);
+    try {
+      List<CompletableFuture<Void>> all = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        int k = i;
+        all.add(CompletableFuture.runAsync(() -> {
+          try {
+            statuses[k] = http.send(maker.make(k), HttpResponse.BodyHandlers.discarding()).statusCode();
+          } catch (Exception e) {
+            statuses[k] = 0;
+          }
+        }, pool));
+      }
+      CompletableFuture.allOf(all.toArray(new CompletableFuture[0])).get(10, TimeUnit.MINUTES);
+    } finally {
+      pool.shutdownNow();
+    }
+    return statuses;
+  }
+
+  private static String histogram(int[] statuses) {
+    java.util.TreeMap<Integer, Integer> h = new java.util.TreeMap<>();
+    for (int s : statuses) {
+      h.merge(s, 1, Integer::sum);
+    }
+    return h.toString();
+  }
+
+  private static double pct(List<Long> sorted, double p) {
+    return sorted.isEmpty() ? Double.NaN : sorted.get(Math.min(sorted.size() - 1, (int) (p * sorted.size()))) / 1e6;
+  }
+
+  private InputStream open(String key, String path) throws Exception {
+    HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(base.resolve(path))
+        .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofInputStream());
+    if (r.statusCode() != 200) {
+      throw new IllegalStateException("stream refused: HTTP " + r.statusCode());
+    }
+    return r.body();
+  }
+
+  private long auditSize() throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/audit/checkpoints/latest"))
+        .header("Authorization", "Bearer " + AUDITOR_KEY).build(), HttpResponse.BodyHandlers.ofString());
+    Thread.sleep(2500);  // the next checkpoint (every 2 s while entries arrive) covers what came before
+    r = http.send(HttpRequest.newBuilder(base.resolve("/audit/checkpoints/latest"))
+        .header("Authorization", "Bearer " + AUDITOR_KEY).build(), HttpResponse.BodyHandlers.ofString());
+    return new JsonObject(r.body()).getLong("size");
+  }
+
+  private void awaitLive() throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (System.nanoTime() < deadline) {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/cameras"))
+          .header("Authorization", "Bearer " + OPERATOR_KEY).build(), HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() == 200 && r.body().contains("\"live\"")) {
+        Thread.sleep(15_000);  // past the camera's first detection pass (frames masked whole meanwhile)
+        return;
+      }
+      Thread.sleep(500);
+    }
+    throw new IllegalStateException("the camera did not go live within 120 s");
+  }
+
+  /**
+   * The default camera: Debian's vtest.avi (CCTV pedestrians, 10 fps) made into a 1280x720, 25 fps clip with
+   * Debian's ffmpeg, so the normal consumer's frame rate is a camera's.
+   */
+  private static Path camera25(Path dir) throws Exception {
+    Path out = dir.resolve("camera-720p25.avi");
+    Process p = new ProcessBuilder("ffmpeg", "-v", "error", "-y", "-i", "/usr/share/doc/opencv-doc/examples/data/vtest.avi",
+        "-vf", "fps=25,scale=1280:720", "-c:v", "mjpeg", "-q:v", "4", out.toString()).inheritIO().start();
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException("ffmpeg could not make the 25 fps test camera; pass --video FILE");
+    }
+    return out;
+  }
+
+  private static URI awaitUrl(Path log, Process gateway) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+    while (System.nanoTime() < deadline && gateway.isAlive()) {
+      for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+        if (line.startsWith("camgate is running at ")) {
+          return URI.create(line.substring("camgate is running at ".length()).trim());
+        }
+      }
+      Thread.sleep(500);
+    }
+    throw new IllegalStateException("the gateway did not start; see " + log);
+  }
+
+  private long rss() throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+      }
+    }
+    return 0;
+  }
+
+  private static long files(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return 0;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      return s.filter(Files::isRegularFile).count();
+    }
+  }
+
+  private static long bytes(Path dir) throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      return s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+    }
+  }
+
+  private static JsonObject key(String key, String id, String role, String org, String capability) {
+    JsonArray caps = capability == null ? new JsonArray() : new JsonArray().add(capability);
+    return new JsonObject().put("key_sha256", ApiKeys.hash(key)).put("subject", new JsonObject().put("id", id)
+        .put("roles", new JsonArray().add(role)).put("org", org).put("capabilities", caps));
+  }
+
+  /** Reads an MJPEG stream (at most {@code rate} bytes per second when rate > 0) and counts its frames. */
+  private static final class FrameCounter extends Thread {
+    private final InputStream in;
+    private final int rate;
+    private final AtomicLong frames = new AtomicLong();
+    private volatile long since = System.nanoTime();
+    private volatile long framesAtSince;
+    private volatile boolean closed;
+
+    FrameCounter(InputStream in) {
+      this(in, 0);
+    }
+
+    FrameCounter(InputStream in, int rate) {
+      super("consumer");
+      setDaemon(true);
+      this.in = in;
+      this.rate = rate;
+    }
+
+    @Override
+    public void run() {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.ISO_8859_1), 8192)) {
+        char[] chunk = new char[rate > 0 ? Math.max(1, rate / 10) : 65536];
+        String boundary = "--camgateframe";
+        int matched = 0;
+        while (!closed) {
+          int n = r.read(chunk);
+          if (n < 0) {
+            return;
+          }
+          for (int i = 0; i < n; i++) {
+            matched = chunk[i] == boundary.charAt(matched) ? matched + 1 : (chunk[i] == '-' ? 1 : 0);
+            if (matched == boundary.length()) {
+              frames.incrementAndGet();
+              matched = 0;
+            }
+          }
+          if (rate > 0) {
+            Thread.sleep(100);
+          }
+        }
+      } catch (Exception e) {
+        // closed
+      }
+    }
+
+    void restart() {
+      framesAtSince = frames.get();
+      since = System.nanoTime();
+    }
+
+    double rate() {
+      return (frames.get() - framesAtSince) / ((System.nanoTime() - since) / 1e9);
+    }
+
+    void close() {
+      closed = true;
+      try {
+        in.close();
+      } catch (IOException ignored) {
+        // closing anyway
+      }
+    }
+  }
+}
