@@ -254,6 +254,10 @@ class ExportEndToEndTest {
     // 4. Eight days later the weekly clip goes, with a trace; the held one stays.
     CLOCK.advance(Duration.ofDays(8));
     Path weeklyFile = stored().stream().filter(m -> m.id().equals(weekly)).findFirst().orElseThrow().file();
+    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(weeklyFile)), "an exported clip is readable by the gateway's user alone");
+    assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(weeklyFile.getParent())));
     RetentionSweeper.Sweep week = sweep();
     assertTrue(week.purged().contains(weekly), week.toJson().encode());
     assertFalse(Files.exists(weeklyFile), "the clip's file is deleted");

@@ -39,7 +39,7 @@ public final class ClipRecorder {
   public Future<RecordedClip> record(FrameHub hub, Duration duration, Path file) {
     Context context = vertx.getOrCreateContext();
     Promise<RecordedClip> done = Promise.promise();
-    vertx.fileSystem().open(file.toString(), new OpenOptions().setCreateNew(true).setWrite(true))
+    vertx.fileSystem().open(file.toString(), new OpenOptions().setCreateNew(true).setWrite(true).setPerms("rw-------"))
         .onFailure(done::fail)
         .onSuccess(out -> new Recording(context, hub, out, file, done).start(duration));
     return done.future();

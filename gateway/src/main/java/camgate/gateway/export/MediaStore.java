@@ -3,6 +3,7 @@ package camgate.gateway.export;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -42,6 +43,10 @@ public final class MediaStore implements AutoCloseable {
   public static MediaStore open(Path directory) throws IOException {
     Path files = directory.resolve("files");
     Files.createDirectories(files);
+    // Exported clips are redacted video of people: readable by the gateway's user alone.
+    for (Path d : List.of(directory, files)) {
+      Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
+    }
     try {
       Connection c = DriverManager.getConnection("jdbc:h2:file:" + directory.toAbsolutePath().resolve("media")
           + ";DB_CLOSE_ON_EXIT=FALSE", "camgate", "");
