@@ -285,7 +285,7 @@ public final class LoadBench {
    * The default camera: Debian's vtest.avi (CCTV pedestrians, 10 fps) made into a 1280x720, 25 fps clip with
    * Debian's ffmpeg, so the normal consumer's frame rate is a camera's.
    */
-  private static Path camera25(Path dir) throws Exception {
+  static Path camera25(Path dir) throws Exception {
     Path out = dir.resolve("camera-720p25.avi");
     Process p = new ProcessBuilder("ffmpeg", "-v", "error", "-y", "-i", "/usr/share/doc/opencv-doc/examples/data/vtest.avi",
         "-vf", "fps=25,scale=1280:720", "-c:v", "mjpeg", "-q:v", "4", out.toString()).inheritIO().start();
