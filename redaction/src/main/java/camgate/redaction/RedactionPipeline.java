@@ -130,8 +130,7 @@ public final class RedactionPipeline implements AutoCloseable {
     List<Box> motion = new ArrayList<>();
     if (failSafeReason == null) {
       for (Box tracked : tracker.boxesAt(frame)) {
-        Box b = Boxes.grow(tracked, settings.margin(),
-            detectors.localisationError(tracked.kind(), work.cols(), work.rows()), work.cols(), work.rows());
+        Box b = detectors.masked(tracked, settings.margin(), work.cols(), work.rows());
         if (b.w() > 0 && b.h() > 0) {
           (b.kind() == ObjectKind.FACE ? faces : plates).add(b);
         }
