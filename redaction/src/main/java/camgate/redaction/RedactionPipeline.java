@@ -69,6 +69,7 @@ public final class RedactionPipeline implements AutoCloseable {
   private final AtomicLong failSafeFrames = new AtomicLong();
   private final AtomicLong detectorErrors = new AtomicLong();
   private final AtomicLong lateFrames = new AtomicLong();
+  private final MaskedShare.Recent maskedPicture = new MaskedShare.Recent();
 
   static {
     // OpenCV's own thread pool splits each resize and blur across the cores, which the streams' threads and the
@@ -157,8 +158,19 @@ public final class RedactionPipeline implements AutoCloseable {
       // A box reaching into a privacy mask pixelates its edge with the picture next to it: masks stay solid.
       RegionRedactor.paintMasks(work, masks);
     }
+    double maskedShare = 1;
+    double motionShare = 0;
+    if (failSafeReason == null) {
+      List<Box> tracked = new ArrayList<>(faces);
+      tracked.addAll(plates);
+      List<Box> all = new ArrayList<>(tracked);
+      all.addAll(motion);
+      maskedShare = Boxes.coveredShare(all, work.cols(), work.rows());
+      motionShare = motion.isEmpty() ? 0 : maskedShare - Boxes.coveredShare(tracked, work.cols(), work.rows());
+    }
+    maskedPicture.add(maskedShare, motionShare);
     FrameReport report = new FrameReport(frame, faces, plates, motion, vettedFrame < 0 ? -1 : frame - vettedFrame,
-        failSafeReason != null, failSafeReason, detectors.models());
+        failSafeReason != null, failSafeReason, detectors.models(), maskedShare, motionShare);
     return new ProcessedFrame(work, masksOnly, report);
   }
 
@@ -332,6 +344,14 @@ public final class RedactionPipeline implements AutoCloseable {
       Thread.currentThread().interrupt();
       return false;
     }
+  }
+
+  /**
+   * How much of the picture this camera's redaction masked lately (about the last 10 s at 25 fps), and how much of
+   * that the motion guard alone: the cost to the picture an operator or a DPO sees per camera. Thread-safe.
+   */
+  public MaskedShare maskedShare() {
+    return maskedPicture.snapshot();
   }
 
   /** A consistent-enough snapshot of the counters. Thread-safe. */

@@ -5,7 +5,6 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.imencode;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
 import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
-import camgate.redaction.Box;
 import camgate.redaction.Detectors;
 import camgate.redaction.FrameReport;
 import camgate.redaction.ProcessedFrame;
@@ -297,12 +296,8 @@ public final class BenchPipeline {
                   System.out.println("fail-safe on frame " + n + ": " + out.report().failSafeReason());
                 }
               }
-              FrameReport r = out.report();
-              List<Box> all = new ArrayList<>(r.faces());
-              all.addAll(r.plates());
-              all.addAll(r.motion());
-              masked += r.failSafe() ? 1 : coveredFraction(all, frame.cols(), frame.rows());
-              motion += r.failSafe() ? 0 : coveredFraction(r.motion(), frame.cols(), frame.rows());
+              masked += out.report().maskedShare();
+              motion += out.report().motionShare();
             }
             if (observer != null) {
               observer.served(stream, n, frame, out.report(), afterWarmUp);
@@ -321,25 +316,6 @@ public final class BenchPipeline {
         pipeline.close();
       }
     }
-  }
-
-  /** The share of a frame the boxes cover, overlaps counted once (on an 8-pixel grid: a benchmark figure). */
-  static double coveredFraction(List<Box> boxes, int width, int height) {
-    int gw = (width + 7) / 8;
-    int gh = (height + 7) / 8;
-    boolean[] grid = new boolean[gw * gh];
-    int covered = 0;
-    for (Box b : boxes) {
-      for (int y = Math.max(0, b.y() / 8); y < Math.min(gh, (b.y() + b.h() + 7) / 8); y++) {
-        for (int x = Math.max(0, b.x() / 8); x < Math.min(gw, (b.x() + b.w() + 7) / 8); x++) {
-          if (!grid[y * gw + x]) {
-            grid[y * gw + x] = true;
-            covered++;
-          }
-        }
-      }
-    }
-    return (double) covered / grid.length;
   }
 
   /** CPU time of the whole process so far (every thread, native ones included). */

@@ -46,7 +46,7 @@ class VideoEvalTest {
   }
 
   private static FrameReport report(List<Box> faces, List<Box> motion, boolean failSafe) {
-    return new FrameReport(7, faces, List.of(), motion, 0, failSafe, failSafe ? "test" : null, List.of());
+    return new FrameReport(7, faces, List.of(), motion, 0, failSafe, failSafe ? "test" : null, List.of(), 0, 0);
   }
 
   private static Box face(int x, int y, int w, int h) {
