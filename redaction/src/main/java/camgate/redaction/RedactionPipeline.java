@@ -317,6 +317,7 @@ public final class RedactionPipeline implements AutoCloseable {
       List<Box> found = pass.await(nanos);
       pending = null;
       tracker.update(found, pass.frame());
+      List<Box> objects = masked(tracker.boxesAt(pass.frame()), pass.thumbnail());
       if (pass.looks() == null || reference == null || !pass.thumbnail().sameFrameSize(reference)) {
         if (reference != null) {
           reference.close();
@@ -324,7 +325,9 @@ public final class RedactionPipeline implements AutoCloseable {
         reference = pass.thumbnail();
         unvetted.clear(); // the whole frame had the full look
       } else {
-        reference.paste(pass.thumbnail(), pass.looks().all());
+        // Where an object is, the reference keeps what was there before it came (the background, most often): when
+        // the object moves on, what it uncovers is what the detectors saw there, not a change to mask.
+        reference.paste(pass.thumbnail(), pass.looks().all(), objects);
         pass.thumbnail().close();
       }
       vettedFrame = pass.frame();
@@ -344,6 +347,12 @@ public final class RedactionPipeline implements AutoCloseable {
       Thread.currentThread().interrupt();
       return false;
     }
+  }
+
+  /** The objects' boxes as masked on a frame of the thumbnail's size. */
+  private List<Box> masked(List<Box> objects, Thumbnail on) {
+    return objects.stream().map(b -> detectors.masked(b, settings.margin(), on.frameWidth(), on.frameHeight()))
+        .toList();
   }
 
   /**
