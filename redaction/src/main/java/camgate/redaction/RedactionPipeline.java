@@ -62,6 +62,8 @@ public final class RedactionPipeline implements AutoCloseable {
   /** Whether the sweep's next full look goes to the unvetted regions rather than the next tiles. */
   private boolean unvettedTurn = true;
   private final PassCost cost = new PassCost();
+  /** What the detectors vetted, followed as it moves: the motion guard leaves it open. */
+  private final VettedContent vettedContent = new VettedContent();
   /** Why the latest pass failed; null once a pass succeeded. */
   private String detectorFailure;
 
@@ -116,6 +118,9 @@ public final class RedactionPipeline implements AutoCloseable {
     RegionRedactor.paintMasks(work, masks);
     Mat masksOnly = alsoMasksOnly ? work.clone() : null;
     Thumbnail thumbnail = Thumbnail.of(work);
+    if (settings.motionGuard()) {
+      vettedContent.follow(thumbnail.grey());
+    }
 
     collect(0);
     submitIfIdle(work, frame, thumbnail);
@@ -139,7 +144,9 @@ public final class RedactionPipeline implements AutoCloseable {
       if (settings.motionGuard()) {
         List<Box> covered = new ArrayList<>(faces);
         covered.addAll(plates);
-        motion.addAll(thumbnail.changesSince(reference, covered));
+        try (Mat vetted = vettedContent.vetted(thumbnail.grey())) {
+          motion.addAll(thumbnail.changesSince(reference, covered, vetted));
+        }
       }
     }
     thumbnail.close();
@@ -208,6 +215,7 @@ public final class RedactionPipeline implements AutoCloseable {
     Detectors.Looks looks = looksFor(frame, thumbnail, work.cols(), work.rows());
     try {
       pending = new DetectionPass(frame, thumbnail.copy(), looks, detectors, work.clone());
+      vettedContent.passStarted();
     } catch (RuntimeException e) {
       detectorErrors.incrementAndGet();
       detectorFailure = "the detection threads rejected the frame: " + e;
@@ -260,7 +268,11 @@ public final class RedactionPipeline implements AutoCloseable {
     }
     List<Box> looked = new ArrayList<>(thorough);
     looked.addAll(glances);
-    for (Box change : Boxes.merged(thumbnail.changesSince(reference, looked), REGION_CONTEXT, width, height)) {
+    List<Box> changes;
+    try (Mat vetted = vettedContent.vetted(thumbnail.grey())) {
+      changes = thumbnail.changesSince(reference, looked, settings.motionGuard() ? vetted : null);
+    }
+    for (Box change : Boxes.merged(changes, REGION_CONTEXT, width, height)) {
       long fits = (long) (budget / cost.glanceNanosPerPixel());
       if (fits < change.w() * 8L) {
         break;
@@ -318,6 +330,10 @@ public final class RedactionPipeline implements AutoCloseable {
       pending = null;
       tracker.update(found, pass.frame());
       List<Box> objects = masked(tracker.boxesAt(pass.frame()), pass.thumbnail());
+      if (settings.motionGuard()) {
+        vettedContent.passCompleted(pass.thumbnail().grey(), pass.looks() == null ? null : pass.looks().all(),
+            objects, pass.looks() == null || reference == null ? null : reference.grey());
+      }
       if (pass.looks() == null || reference == null || !pass.thumbnail().sameFrameSize(reference)) {
         if (reference != null) {
           reference.close();
@@ -339,6 +355,7 @@ public final class RedactionPipeline implements AutoCloseable {
     } catch (ExecutionException e) {
       pending = null;
       pass.close();
+      vettedContent.passAbandoned();
       detectorErrors.incrementAndGet();
       detectorFailure = "detector error: " + e.getCause();
       LOG.warn("detector failed on frame {}; masking whole frames until a pass succeeds", pass.frame(), e.getCause());
@@ -382,5 +399,6 @@ public final class RedactionPipeline implements AutoCloseable {
       reference.close();
       reference = null;
     }
+    vettedContent.close();
   }
 }
