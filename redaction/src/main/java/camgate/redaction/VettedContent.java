@@ -160,8 +160,8 @@ final class VettedContent implements AutoCloseable {
   }
 
   /**
-   * The pass that started last completed: on its frame ({@code passGrey}) it looked at {@code looked} (frame pixels;
-   * null: the whole frame) and objects are in {@code objects} (found or tracked, as masked); {@code lookedBefore} is
+   * The pass that started last completed: on its frame ({@code passGrey}) it looked fully at {@code looked} (frame
+   * pixels; null: the whole frame; what it only glanced at is not vetted here) and objects are in {@code objects} (found or tracked, as masked); {@code lookedBefore} is
    * what the detectors had seen of each block until then (the reference before this pass; null: nothing). The
    * looked-at content, wherever it is now, is vetted afresh: free where it lay outside every object; where it is
    * free and was the same at the look before, it is background.
