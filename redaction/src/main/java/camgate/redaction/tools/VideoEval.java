@@ -22,9 +22,10 @@ import java.util.concurrent.Future;
 import org.bytedeco.opencv.opencv_core.Mat;
 
 /**
- * {@code ./camgate eval video --video FILE [--every K] [--labels CSV] [bench options]}: runs the pipeline on a clip
- * as the gateway does (the bench's streams, pace and settings, its floor measured in the same run), then holds every
- * K-th frame each stream served after warm-up to a reference. The reference is the exhaustive look: both detectors'
+ * {@code ./camgate eval video --video FILE [--every K] [--from FRAME] [--labels CSV] [bench options]}: runs the
+ * pipeline on a clip as the gateway does (the bench's streams, pace and settings, its floor measured in the same
+ * run), then holds every K-th frame each stream served after warm-up (and from frame {@code FRAME} on, so that runs whose warm-ups end at
+ * different frames score the same ones) to a reference. The reference is the exhaustive look: both detectors'
  * full look over the whole frame, loaded as the still-image evaluation loads them (small-face look on, no rest). It
  * runs after the timed run, on copies of the frames, so the pipeline is measured undisturbed. With {@code --labels}
  * (CSV {@code frame,kind,x,y,w,h}, as {@code ./camgate eval clip} writes) the reference is the clip's exact boxes,
@@ -50,12 +51,15 @@ public final class VideoEval {
   public static void main(String[] args) throws Exception {
     Map<String, String> opts = Eval.options(args);
     if (!opts.containsKey("--video")) {
-      System.err.println("usage: ./camgate eval video " + BenchPipeline.OPTIONS + " [--every K] [--labels CSV]");
+      System.err.println("usage: ./camgate eval video " + BenchPipeline.OPTIONS
+          + " [--every K] [--from FRAME] [--labels CSV]");
       System.exit(2);
     }
     Map<Integer, List<Box>> labels = opts.containsKey("--labels") ? readClipLabels(Path.of(opts.get("--labels")))
         : null;
     int every = Integer.parseInt(opts.getOrDefault("--every", labels == null ? "10" : "1"));
+    // Runs whose warm-up ends at different frames score the same frames from here on: a fair before and after.
+    int from = Integer.parseInt(opts.getOrDefault("--from", "0"));
     if (every < 1) {
       throw new IllegalArgumentException("--every must be >= 1 (1: every frame), got " + every);
     }
@@ -65,7 +69,7 @@ public final class VideoEval {
     BenchPipeline.FrameObserver observer = (stream, n, input, report, warm) -> {
       size[0] = input.cols();
       size[1] = input.rows();
-      if (warm && n % every == 0) {
+      if (warm && n >= from && n % every == 0) {
         served.add(new Served(stream, n, report));
         if (labels == null) {
           // The streams play the same clip: one copy of a frame serves every stream's score.
