@@ -32,6 +32,12 @@ public final class RedactionPipeline implements AutoCloseable {
    * finds faces from about 20 px: {@code ./camgate eval} without the finer look).
    */
   private static final int SMALL_OBJECT = 20;
+  /**
+   * The smallest mosaic block of the motion guard's boxes, pixels. They are cut in 32 px cells, which pixelated alone
+   * would keep 5 px blocks: a 60 px face straddling two would be left a dozen blocks across, where a face's own box
+   * gets six.
+   */
+  private static final double MOTION_BLOCK = 12;
   /** The share of each pass's budget that goes to the sweep. */
   private static final double SWEEP_SHARE = 0.25;
   /** Unvetted regions remembered at most; beyond, the oldest are left to the sweep's round. */
@@ -157,10 +163,13 @@ public final class RedactionPipeline implements AutoCloseable {
       failSafeFrames.incrementAndGet();
       RegionRedactor.redactWhole(work);
     } else {
-      for (List<Box> kind : List.of(faces, plates, motion)) {
+      for (List<Box> kind : List.of(faces, plates)) {
         for (Box b : kind) {
           RegionRedactor.redact(work, b, settings.style());
         }
+      }
+      for (Box b : motion) {
+        RegionRedactor.redact(work, b, settings.style(), MOTION_BLOCK);
       }
       // A box reaching into a privacy mask pixelates its edge with the picture next to it: masks stay solid.
       RegionRedactor.paintMasks(work, masks);
