@@ -63,6 +63,28 @@ final class Boxes {
     return kept;
   }
 
+  /**
+   * The share of a {@code width}x{@code height} frame the boxes cover, overlaps counted once, on an 8-pixel grid (a
+   * cell touched counts whole): a figure for operators, not a pixel count.
+   */
+  static double coveredShare(List<Box> boxes, int width, int height) {
+    int gw = (width + 7) / 8;
+    int gh = (height + 7) / 8;
+    boolean[] grid = new boolean[gw * gh];
+    int covered = 0;
+    for (Box b : boxes) {
+      for (int y = Math.max(0, b.y() / 8); y < Math.min(gh, (b.y() + b.h() + 7) / 8); y++) {
+        for (int x = Math.max(0, b.x() / 8); x < Math.min(gw, (b.x() + b.w() + 7) / 8); x++) {
+          if (!grid[y * gw + x]) {
+            grid[y * gw + x] = true;
+            covered++;
+          }
+        }
+      }
+    }
+    return (double) covered / grid.length;
+  }
+
   /** The box of a whole frame. */
   static Box whole(org.bytedeco.opencv.opencv_core.Mat frame) {
     return new Box(ObjectKind.MOTION, 0, 0, frame.cols(), frame.rows(), 1f);

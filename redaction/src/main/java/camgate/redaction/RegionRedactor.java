@@ -36,14 +36,23 @@ final class RegionRedactor {
   private RegionRedactor() {}
 
   static void redact(Mat frame, Box region, RedactionStyle style) {
+    redact(frame, region, style, 0);
+  }
+
+  /**
+   * As {@link #redact(Mat, Box, RedactionStyle)}, with mosaic blocks (or the blur's equivalent) at least
+   * {@code minBlock} pixels wide whatever the region's size: a region cut into small pieces (the motion guard's 32 px
+   * cells) must not leave a face that straddles them in finer blocks than a face's own box would get.
+   */
+  static void redact(Mat frame, Box region, RedactionStyle style, double minBlock) {
     Box b = Boxes.clip(region, frame.cols(), frame.rows());
     if (b.w() == 0 || b.h() == 0) {
       return;
     }
     try (Rect rect = new Rect(b.x(), b.y(), b.w(), b.h()); Mat roi = new Mat(frame, rect)) {
       switch (style) {
-        case PIXELATE -> pixelate(roi);
-        case BLUR -> blur(roi);
+        case PIXELATE -> pixelate(roi, minBlock);
+        case BLUR -> blur(roi, minBlock);
         case FILL -> roi.put(MASK_COLOUR);
       }
     }
@@ -54,9 +63,9 @@ final class RegionRedactor {
     frame.put(MASK_COLOUR);
   }
 
-  private static void pixelate(Mat roi) {
+  private static void pixelate(Mat roi, double minBlock) {
     int longSide = Math.max(roi.cols(), roi.rows());
-    double block = Math.max(2.0, (double) longSide / PIXELATE_BLOCKS);
+    double block = Math.max(Math.max(2.0, minBlock), (double) longSide / PIXELATE_BLOCKS);
     int bw = Math.max(1, (int) Math.ceil(roi.cols() / block));
     int bh = Math.max(1, (int) Math.ceil(roi.rows() / block));
     // Soften the block edges: they carry no identity (the block means are all that is left) but they are
@@ -78,9 +87,12 @@ final class RegionRedactor {
     }
   }
 
-  private static void blur(Mat roi) {
+  private static void blur(Mat roi, double minBlock) {
     int longSide = Math.max(roi.cols(), roi.rows());
     double f = Math.min(1.0, (double) BLUR_THUMBNAIL / longSide);
+    if (minBlock > 0) {
+      f = Math.min(f, 1.0 / minBlock);
+    }
     int tw = Math.max(1, (int) Math.round(roi.cols() * f));
     int th = Math.max(1, (int) Math.round(roi.rows() * f));
     try (Mat small = new Mat()) {

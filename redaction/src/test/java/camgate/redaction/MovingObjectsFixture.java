@@ -1,13 +1,6 @@
 package camgate.redaction;
 
-import static org.bytedeco.opencv.global.opencv_imgcodecs.imread;
-import static org.bytedeco.opencv.global.opencv_imgproc.FONT_HERSHEY_SIMPLEX;
-import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
-import static org.bytedeco.opencv.global.opencv_imgproc.LINE_AA;
-import static org.bytedeco.opencv.global.opencv_imgproc.putText;
-import static org.bytedeco.opencv.global.opencv_imgproc.rectangle;
-import static org.bytedeco.opencv.global.opencv_imgproc.resize;
-
+import camgate.redaction.tools.LabelledClip;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -19,10 +12,7 @@ import org.bytedeco.javacv.FFmpegFrameRecorder;
 import org.bytedeco.javacv.Frame;
 import org.bytedeco.javacv.OpenCVFrameConverter;
 import org.bytedeco.opencv.opencv_core.Mat;
-import org.bytedeco.opencv.opencv_core.Point;
 import org.bytedeco.opencv.opencv_core.Rect;
-import org.bytedeco.opencv.opencv_core.Scalar;
-import org.bytedeco.opencv.opencv_core.Size;
 
 /**
  * The moving-object fixture: two faces (astronaut.png from python3-skimage, messi5.jpg from opencv-doc) and a
@@ -115,44 +105,14 @@ final class MovingObjectsFixture {
   }
 
   private static Sprite sprite(Path file, Rect crop, Box objectInSource, double scale) {
-    try (Mat src = imread(file.toString()); Mat cropped = new Mat(src, crop)) {
-      Mat scaled = new Mat();
-      resize(cropped, scaled, new Size((int) Math.round(crop.width() * scale),
-          (int) Math.round(crop.height() * scale)), 0, 0, INTER_AREA);
-      Box o = objectInSource;
-      int x = (int) Math.floor((o.x() - crop.x()) * scale);
-      int y = (int) Math.floor((o.y() - crop.y()) * scale);
-      int w = (int) Math.ceil((o.x() + o.w() - crop.x()) * scale) - x;
-      int h = (int) Math.ceil((o.y() + o.h() - crop.y()) * scale) - y;
-      return new Sprite(scaled, new Box(o.kind(), x, y, w, h, 1f));
-    }
+    LabelledClip.Sprite s = LabelledClip.face(file, crop, objectInSource, scale);
+    return new Sprite(s.image(), s.object());
   }
 
   /** The rear of the car in licenseplate_motion.jpg, scaled to 0.5, with a readable plate drawn over its own. */
   private static Sprite carWithPlate() {
-    try (Mat src = imread(CAR.toString()); Mat cropped = new Mat(src, new Rect(100, 150, 400, 220))) {
-      Mat car = new Mat();
-      resize(cropped, car, new Size(200, 110), 0, 0, INTER_AREA);
-      Box plate = new Box(ObjectKind.PLATE, 55, 43, 92, 21, 1f);
-      drawPlate(car, plate, "AB-123-CD");
-      return new Sprite(car, plate);
-    }
-  }
-
-  /** A French plate: white, black characters, a blue band on the left, a thin black border. */
-  static void drawPlate(Mat image, Box where, String text) {
-    try (Mat plate = new Mat(105, 460, image.type(), new Scalar(245, 245, 245, 0));
-        Mat scaled = new Mat()) {
-      rectangle(plate, new Point(0, 0), new Point(459, 104), new Scalar(20, 20, 20, 0), 4, LINE_AA, 0);
-      try (Mat band = new Mat(plate, new Rect(4, 4, 40, 97))) {
-        band.put(new Scalar(160, 50, 0, 0));
-      }
-      putText(plate, text, new Point(56, 76), FONT_HERSHEY_SIMPLEX, 2.0, new Scalar(15, 15, 15, 0), 6, LINE_AA, false);
-      resize(plate, scaled, new Size(where.w(), where.h()), 0, 0, INTER_AREA);
-      try (Mat roi = new Mat(image, new Rect(where.x(), where.y(), where.w(), where.h()))) {
-        scaled.copyTo(roi);
-      }
-    }
+    LabelledClip.Sprite s = LabelledClip.carWithPlate(1.0);
+    return new Sprite(s.image(), s.object());
   }
 
   /** Writes the fixture as {@code DIR/moving-objects.mp4} (H.264, 10 fps) and {@code DIR/moving-objects.csv}. */

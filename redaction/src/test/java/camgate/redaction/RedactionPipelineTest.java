@@ -144,6 +144,26 @@ class RedactionPipelineTest {
   }
 
   @Test
+  void theMaskedShareCountsAFrameMaskedWholeAsTheWholePictureAndADetectedFaceAsItsBox() {
+    ScriptedDetector detector = new ScriptedDetector();
+    detector.failure = new IllegalStateException("model exploded");
+    try (Mat frame = noise(160, 120);
+        RedactionPipeline pipeline = RedactionPipeline.create(Detectors.of(detector), settings().withMargin(0))) {
+      try (ProcessedFrame out = pipeline.process(frame, false)) {
+        assertEquals(1.0, out.report().maskedShare());
+      }
+      detector.failure = null;
+      detector.boxes = List.of(new Box(ObjectKind.FACE, 40, 40, 30, 30, 0.9f));
+      try (ProcessedFrame out = pipeline.process(frame, false)) {
+        // The box touches 4x4 cells of the 20x15 grid of 8 px cells.
+        assertEquals(16 / 300.0, out.report().maskedShare(), 1e-12);
+        assertEquals(0.0, out.report().motionShare());
+      }
+      assertEquals(new MaskedShare((1 + 16 / 300.0) / 2, 0, 2), pipeline.maskedShare());
+    }
+  }
+
+  @Test
   void throwingDetectorYieldsFullyMaskedFramesAndIsCounted() {
     ScriptedDetector detector = new ScriptedDetector();
     detector.failure = new IllegalStateException("model exploded");

@@ -5,7 +5,6 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.imencode;
 import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
 import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
-import camgate.redaction.Box;
 import camgate.redaction.Detectors;
 import camgate.redaction.FrameReport;
 import camgate.redaction.ProcessedFrame;
@@ -59,14 +58,33 @@ public final class BenchPipeline {
     }
   }
 
+  /** Sees every frame a stream served, in the timed run: what the video evaluation keeps to score afterwards. */
+  interface FrameObserver {
+    /**
+     * Frame {@code n} of stream {@code stream} was served with {@code report}; {@code warm} for the frames after the
+     * first one the stream served from detection (those the bench's figures count). {@code input} is the frame as fed, valid only during the call: clone what is kept.
+     */
+    void served(int stream, int n, Mat input, FrameReport report, boolean warm);
+  }
+
+  /** The options both the bench and the video evaluation take. */
+  static final String OPTIONS = "--video FILE [--streams N] [--frames N] [--size WxH] [--max-stale N] [--deadline-ms N]"
+      + " [--motion-guard on|off] [--pass-budget-ms N] [--duty F] [--small-faces on|off] [--pace FPS]";
+
   public static void main(String[] args) throws Exception {
     Map<String, String> opts = Eval.options(args);
     if (!opts.containsKey("--video")) {
-      System.err.println("usage: ./camgate bench pipeline --video FILE [--streams N] [--frames N] [--size WxH]"
-          + " [--max-stale N] [--deadline-ms N] [--motion-guard on|off] [--pass-budget-ms N] [--duty F] [--small-faces on|off]"
-          + " [--pace FPS] [--vs-deface]");
+      System.err.println("usage: ./camgate bench pipeline " + OPTIONS + " [--vs-deface]");
       System.exit(2);
     }
+    run(opts, null);
+  }
+
+  /**
+   * Measures the floor, then the pipeline on the same streams, printing what the bench prints; {@code observer}
+   * (may be null) sees every frame served in the pipeline's timed run. Returns the steady cost ratio. BLOCKING.
+   */
+  static double run(Map<String, String> opts, FrameObserver observer) throws Exception {
     Path video = Path.of(opts.get("--video"));
     if (!Files.isRegularFile(video)) {
       throw new IOException("--video " + video + " is not a file; give a clip such as"
@@ -98,9 +116,9 @@ public final class BenchPipeline {
         pace > 0 ? "paced at " + pace + " fps per stream" : "unpaced", settings, duty, smallFaces ? "on" : "off");
 
     // Twice: the first run pays for loading FFmpeg and for the JIT, which the pipeline's run below does not.
-    runAll(video, streams, Math.min(25, maxFrames), size, null, null, 0, null);
+    runAll(video, streams, Math.min(25, maxFrames), size, null, null, 0, null, null);
     long floorCpu0 = cpuNanos();
-    List<StreamResult> floorRuns = runAll(video, streams, maxFrames, size, null, null, pace, null);
+    List<StreamResult> floorRuns = runAll(video, streams, maxFrames, size, null, null, pace, null, null);
     double floorCpuMs = (cpuNanos() - floorCpu0) / 1e6 / floorRuns.stream().mapToInt(StreamResult::frames).sum();
     double floorWall = floorRuns.stream().mapToDouble(StreamResult::seconds).max().orElse(1);
     double floorMs = floorWall * 1000 / floorRuns.stream().mapToInt(StreamResult::frames).sum() * streams;
@@ -111,10 +129,11 @@ public final class BenchPipeline {
     try (Detectors detectors = Detectors.load(Eval.modelsDir(), smallFaces, duty)) {
       System.out.println("models: " + detectors.models());
       // Warm-up pass so the first measured frames do not pay for network initialisation.
-      runAll(video, 1, Math.min(6, maxFrames), size, detectors, settings, 0, new SteadyState(1));
+      runAll(video, 1, Math.min(6, maxFrames), size, detectors, settings, 0, new SteadyState(1), null);
       SteadyState steadyState = new SteadyState(streams);
       long cpu0 = cpuNanos();
-      List<StreamResult> results = runAll(video, streams, maxFrames, size, detectors, settings, pace, steadyState);
+      List<StreamResult> results = runAll(video, streams, maxFrames, size, detectors, settings, pace, steadyState,
+          observer);
       long cpuEnd = cpuNanos();
       long cpu = cpuEnd - cpu0;
       long[] all = results.stream().flatMapToLong(r -> Arrays.stream(r.processNanos)).sorted().toArray();
@@ -169,6 +188,7 @@ public final class BenchPipeline {
       if (opts.containsKey("--vs-deface")) {
         DefaceComparison.run(video, maxFrames, size, frames / wall);
       }
+      return steadyCpuMs / floorCpuMs;
     }
   }
 
@@ -197,13 +217,16 @@ public final class BenchPipeline {
     }
   }
 
-  private static List<StreamResult> runAll(Path video, int streams, int maxFrames, Size size, Detectors detectors,
-      RedactionSettings settings, double pace, SteadyState steadyState) throws Exception {
+  /** Runs {@code streams} streams of the clip at once (the floor when {@code detectors} is null). BLOCKING. */
+  static List<StreamResult> runAll(Path video, int streams, int maxFrames, Size size, Detectors detectors,
+      RedactionSettings settings, double pace, SteadyState steadyState, FrameObserver observer) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(streams);
     try {
       List<Future<StreamResult>> futures = new ArrayList<>();
       for (int s = 0; s < streams; s++) {
-        futures.add(pool.submit(() -> runStream(video, maxFrames, size, detectors, settings, pace, steadyState)));
+        int stream = s;
+        futures.add(pool.submit(() -> runStream(stream, video, maxFrames, size, detectors, settings, pace, steadyState,
+            observer)));
       }
       List<StreamResult> out = new ArrayList<>();
       for (Future<StreamResult> f : futures) {
@@ -219,8 +242,8 @@ public final class BenchPipeline {
    * Decodes the clip, redacts (unless detectors is null: the floor) and JPEG-encodes every frame, no faster than
    * {@code pace} frames per second when it is positive. BLOCKING.
    */
-  private static StreamResult runStream(Path video, int maxFrames, Size size, Detectors detectors,
-      RedactionSettings settings, double pace, SteadyState steadyState) throws Exception {
+  private static StreamResult runStream(int stream, Path video, int maxFrames, Size size, Detectors detectors,
+      RedactionSettings settings, double pace, SteadyState steadyState, FrameObserver observer) throws Exception {
     long[] processNanos = new long[maxFrames];
     long maxStale = -1;
     int warmUpFrames = 0;
@@ -257,6 +280,7 @@ public final class BenchPipeline {
             processNanos[n] = System.nanoTime() - p0;
             steadyState.served();
             maxStale = Math.max(maxStale, out.report().staleFrames());
+            boolean afterWarmUp = warm;
             if (!warm) {
               // Warm-up lasts until the stream serves its first frame from detection rather than masked whole.
               warmUpFrames = n + 1;
@@ -272,12 +296,11 @@ public final class BenchPipeline {
                   System.out.println("fail-safe on frame " + n + ": " + out.report().failSafeReason());
                 }
               }
-              FrameReport r = out.report();
-              List<Box> all = new ArrayList<>(r.faces());
-              all.addAll(r.plates());
-              all.addAll(r.motion());
-              masked += r.failSafe() ? 1 : coveredFraction(all, frame.cols(), frame.rows());
-              motion += r.failSafe() ? 0 : coveredFraction(r.motion(), frame.cols(), frame.rows());
+              masked += out.report().maskedShare();
+              motion += out.report().motionShare();
+            }
+            if (observer != null) {
+              observer.served(stream, n, frame, out.report(), afterWarmUp);
             }
             imencode(".jpg", out.redacted(), jpeg, quality);
           }
@@ -295,25 +318,6 @@ public final class BenchPipeline {
     }
   }
 
-  /** The share of a frame the boxes cover, overlaps counted once (on an 8-pixel grid: a benchmark figure). */
-  static double coveredFraction(List<Box> boxes, int width, int height) {
-    int gw = (width + 7) / 8;
-    int gh = (height + 7) / 8;
-    boolean[] grid = new boolean[gw * gh];
-    int covered = 0;
-    for (Box b : boxes) {
-      for (int y = Math.max(0, b.y() / 8); y < Math.min(gh, (b.y() + b.h() + 7) / 8); y++) {
-        for (int x = Math.max(0, b.x() / 8); x < Math.min(gw, (b.x() + b.w() + 7) / 8); x++) {
-          if (!grid[y * gw + x]) {
-            grid[y * gw + x] = true;
-            covered++;
-          }
-        }
-      }
-    }
-    return (double) covered / grid.length;
-  }
-
   /** CPU time of the whole process so far (every thread, native ones included). */
   private static long cpuNanos() {
     return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
@@ -327,7 +331,7 @@ public final class BenchPipeline {
     return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
   }
 
-  private static Size parseSize(String s) {
+  static Size parseSize(String s) {
     if (s == null) {
       return null;
     }
