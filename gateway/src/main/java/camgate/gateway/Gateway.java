@@ -234,6 +234,8 @@ public final class Gateway {
   private Future<Void> startCameras() {
     // Model loading and the first use of FFmpeg (native libraries) take seconds: off the event loop.
     return vertx.<Void>executeBlocking(() -> {
+      // Once, here, for the whole process: OpenCV works on the streams' and detectors' own threads.
+      RedactionPipeline.useCallingThreadsForOpenCv();
       detectors = Detectors.load(config.modelsDirectory(), config.smallFaceLook(), config.detectionDuty());
       RedactionSettings settings = RedactionSettings.defaults()
           .withStyle(config.redactionStyle())

@@ -42,7 +42,8 @@ final class DetectionPass implements AutoCloseable {
    *
    * @throws java.util.concurrent.RejectedExecutionException if the detectors are closed
    */
-  DetectionPass(long frame, Thumbnail thumbnail, Detectors.Looks looks, Detectors detectors, Mat input) {
+  DetectionPass(long frame, Thumbnail thumbnail, Detectors.Looks looks, Detectors detectors, Mat input,
+                Ticker ticker) {
     this.frame = frame;
     this.thumbnail = thumbnail;
     this.looks = looks;
@@ -55,17 +56,17 @@ final class DetectionPass implements AutoCloseable {
           return List.of(); // abandoned before it started
         }
         try (input) {
-          long t0 = System.nanoTime();
+          long t0 = ticker.read();
           if (looks == null) {
             List<Box> found = detectors.detect(input);
-            thoroughNanos = System.nanoTime() - t0;
+            thoroughNanos = ticker.read() - t0;
             return found;
           }
           List<Box> found = new ArrayList<>(detectors.detect(input, looks.thorough(), false));
-          long t1 = System.nanoTime();
+          long t1 = ticker.read();
           found.addAll(detectors.detect(input, looks.glances(), true));
           thoroughNanos = t1 - t0;
-          glanceNanos = System.nanoTime() - t1;
+          glanceNanos = ticker.read() - t1;
           return Boxes.sameObjectsOnce(found);
         } finally {
           LOG.debug("pass on frame {}: {} ms for {} px looked at, {} ms for {} px glanced at", frame,

@@ -78,25 +78,35 @@ public final class RedactionPipeline implements AutoCloseable {
   private final AtomicLong detectorErrors = new AtomicLong();
   private final AtomicLong lateFrames = new AtomicLong();
   private final MaskedShare.Recent maskedPicture = new MaskedShare.Recent();
+  private final Ticker ticker;
 
-  static {
-    // OpenCV's own thread pool splits each resize and blur across the cores, which the streams' threads and the
-    // detection threads keep busy already: the hand-overs then cost more than they save (a 720p thumbnail took
-    // 3.6 ms with it, 1.9 ms without). Each stream's thread does its own frame's work instead.
+  /**
+   * Makes OpenCV do each call's work on the calling thread, process-wide. A program that runs pipelines (the
+   * gateway, the bench, the eval) calls it once at start: OpenCV's own thread pool splits each resize and blur
+   * across the cores, which the streams' threads and the detection threads keep busy already, and the hand-overs
+   * then cost more than they save (a 720p thumbnail took 3.6 ms with it, 1.9 ms without).
+   */
+  public static void useCallingThreadsForOpenCv() {
     org.bytedeco.opencv.global.opencv_core.setNumThreads(1);
   }
 
-  private RedactionPipeline(Detectors detectors, RedactionSettings settings) {
+  private RedactionPipeline(Detectors detectors, RedactionSettings settings, Ticker ticker) {
     this.detectors = detectors;
     this.settings = settings;
+    this.ticker = ticker;
     this.masks = settings.masks();
     this.tracker = new Tracker(settings.holdFrames());
   }
 
   /** A pipeline for one camera; the detectors are shared and stay open when the pipeline closes. */
   public static RedactionPipeline create(Detectors detectors, RedactionSettings settings) {
+    return create(detectors, settings, Ticker.system());
+  }
+
+  /** A pipeline that measures time with {@code ticker} (pass costs, the detection deadline). */
+  public static RedactionPipeline create(Detectors detectors, RedactionSettings settings, Ticker ticker) {
     return new RedactionPipeline(Objects.requireNonNull(detectors, "detectors"),
-        Objects.requireNonNull(settings, "settings"));
+        Objects.requireNonNull(settings, "settings"), Objects.requireNonNull(ticker, "ticker"));
   }
 
   /** Replaces the static privacy masks from the next frame on. Thread-safe. */
@@ -112,7 +122,7 @@ public final class RedactionPipeline implements AutoCloseable {
    * @throws IllegalArgumentException if the frame is empty or not 3-channel 8-bit
    */
   public ProcessedFrame process(Mat bgr, boolean alsoMasksOnly) {
-    long start = System.nanoTime();
+    long start = ticker.read();
     if (bgr == null || bgr.empty() || bgr.channels() != 3 || bgr.depth() != 0) {
       throw new IllegalArgumentException("expected a non-empty BGR frame (CV_8UC3), got "
           + (bgr == null ? "null" : bgr.empty() ? "an empty Mat" : bgr.channels() + " channels, depth " + bgr.depth()));
@@ -132,7 +142,7 @@ public final class RedactionPipeline implements AutoCloseable {
     submitIfIdle(work, frame, thumbnail);
     boolean late = false;
     if (mustWait(frame)) {
-      late = !collect(settings.detectionDeadline().toNanos() - (System.nanoTime() - start));
+      late = !collect(settings.detectionDeadline().toNanos() - (ticker.read() - start));
       submitIfIdle(work, frame, thumbnail);
     }
     String failSafeReason = failSafeReason(frame, late);
@@ -223,7 +233,7 @@ public final class RedactionPipeline implements AutoCloseable {
     lastSubmittedFrame = frame;
     Detectors.Looks looks = looksFor(frame, thumbnail, work.cols(), work.rows());
     try {
-      pending = new DetectionPass(frame, thumbnail.copy(), looks, detectors, work.clone());
+      pending = new DetectionPass(frame, thumbnail.copy(), looks, detectors, work.clone(), ticker);
       vettedContent.passStarted();
     } catch (RuntimeException e) {
       detectorErrors.incrementAndGet();

@@ -323,10 +323,12 @@ class RedactionPipelineTest {
 
   /**
    * Finds fixed faces wherever it is looked for, records where it was asked to look fully (null: the whole frame) and
-   * where it glanced, and takes {@code nanosPerPixel} per pixel looked at, as a real detector takes time in
-   * proportion to the area.
+   * where it glanced, and costs {@code nanosPerPixel} per pixel looked at, as a real detector takes time in
+   * proportion to the area: it advances its {@link #ticker()} by that much instead of sleeping, so the pipeline
+   * measures exactly that cost whatever the machine's load.
    */
   static final class RegionRecorder extends FakeFaceDetector {
+    final java.util.concurrent.atomic.AtomicLong nanos = new java.util.concurrent.atomic.AtomicLong();
     final List<Box> faces;
     final long nanosPerPixel;
     final List<Box> looked = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
@@ -362,8 +364,12 @@ class RedactionPipelineTest {
     }
 
     private void take(long pixels) {
-      long nanos = pixels * nanosPerPixel;
-      sleepQuietly(nanos / 1_000_000);
+      nanos.addAndGet(pixels * nanosPerPixel);
+    }
+
+    /** The time this detector's work has taken: give it to the pipeline under test. */
+    Ticker ticker() {
+      return nanos::get;
     }
   }
 
@@ -373,14 +379,14 @@ class RedactionPipelineTest {
     Box small = new Box(ObjectKind.FACE, 500, 300, 16, 16, 0.5f);
     // In the sweep's last tile: only the turn given to what was glanced at brings a full look there early.
     Box object = new Box(ObjectKind.FACE, 560, 400, 30, 30, 1f);
-    // 1 us a pixel: the whole 640x480 frame takes 307 ms, a pass's budget of 80 ms buys 80,000 pixels. The budget
-    // leaves room for the object's glance even if a loaded machine makes the passes twice as slow as they should be.
+    // 1 us a pixel on the detector's own ticker: the whole 640x480 frame costs 307 ms, a pass's budget of 80 ms buys
+    // 80,000 pixels, exactly, however loaded the machine is.
     RegionRecorder detector = new RegionRecorder(1_000, face, small);
     // maxStaleFrames 0: each frame waits for the pass on itself, so the passes line up with the frames.
     RedactionSettings settings = settings().withStyle(RedactionStyle.FILL).withMargin(0).withMaxStaleFrames(0)
         .withPassBudget(Duration.ofMillis(80)).withDetectionDeadline(Duration.ofSeconds(5));
     try (Mat empty = noise(640, 480); Mat withObject = empty.clone();
-        RedactionPipeline pipeline = RedactionPipeline.create(Detectors.of(detector), settings)) {
+        RedactionPipeline pipeline = RedactionPipeline.create(Detectors.of(detector), settings, detector.ticker())) {
       try (Mat o = new Mat(withObject, new org.bytedeco.opencv.opencv_core.Rect(560, 400, 30, 30))) {
         o.put(new Scalar(20, 40, 60, 0));
       }

@@ -72,6 +72,7 @@ public final class BenchPipeline {
       + " [--motion-guard on|off] [--pass-budget-ms N] [--duty F] [--small-faces on|off] [--pace FPS]";
 
   public static void main(String[] args) throws Exception {
+    RedactionPipeline.useCallingThreadsForOpenCv();
     Map<String, String> opts = Eval.options(args);
     if (!opts.containsKey("--video")) {
       System.err.println("usage: ./camgate bench pipeline " + OPTIONS + " [--vs-deface]");

@@ -44,6 +44,7 @@ public final class Eval {
   }
 
   public static void main(String[] args) throws Exception {
+    RedactionPipeline.useCallingThreadsForOpenCv();
     Map<String, String> opts = options(args);
     String kindName = opts.get("--kind");
     if (kindName == null || opts.get("--images") == null || opts.get("--labels") == null) {

@@ -1,5 +1,7 @@
 package camgate.redaction.tools;
 
+import camgate.redaction.RedactionPipeline;
+
 import camgate.redaction.Box;
 import camgate.redaction.Detectors;
 import camgate.redaction.FrameReport;
@@ -49,6 +51,7 @@ public final class VideoEval {
       double beyondMotion, double beyondTracked, double beyondFailSafe, List<String> uncovered) {}
 
   public static void main(String[] args) throws Exception {
+    RedactionPipeline.useCallingThreadsForOpenCv();
     Map<String, String> opts = Eval.options(args);
     if (!opts.containsKey("--video")) {
       System.err.println("usage: ./camgate eval video " + BenchPipeline.OPTIONS
