@@ -192,10 +192,17 @@ class RtspEndToEndTest {
     for (String line : List.of("camgate_camera_frames_total{camera=\"cam-face\"}",
         "camgate_camera_consumers{camera=\"cam-face\",protocol=\"rtsp\"}",
         "camgate_decisions_total{action=\"view_live\",outcome=\"allow\"}", "camgate_bytes_out_bytes_total{protocol=\"rtsp\"}",
-        "camgate_audit_append_seconds_count")) {
+        "camgate_audit_append_seconds_count", "camgate_camera_masked_share{camera=\"cam-face\"}",
+        "camgate_camera_motion_guard_share{camera=\"cam-face\"}")) {
       assertTrue(text.contains(line), "no " + line + " in\n" + text);
     }
     assertEquals(403, gw.get("/metrics", TestGateway.OPERATOR_KEY).statusCode());
+    // The utility cost of redaction, per camera, in the camera list too.
+    JsonObject camera = new JsonObject(new String(gw.get("/cameras", TestGateway.OPERATOR_KEY).body()))
+        .getJsonArray("cameras").getJsonObject(0);
+    double masked = camera.getDouble("masked_share");
+    assertTrue(masked > 0 && masked <= 1, "the astronaut's face is masked: " + camera.encode());
+    assertTrue(camera.getDouble("motion_guard_share") <= masked, camera.encode());
   }
 
   private record Run(int exit, String output) {

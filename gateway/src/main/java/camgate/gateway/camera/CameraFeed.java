@@ -3,6 +3,7 @@ package camgate.gateway.camera;
 import camgate.gateway.CameraConfig;
 import camgate.redaction.PrivacyMask;
 import camgate.redaction.ProcessedFrame;
+import camgate.redaction.MaskedShare;
 import camgate.redaction.RedactionPipeline;
 import camgate.redaction.RedactionStats;
 import org.bytedeco.ffmpeg.global.avutil;
@@ -85,6 +86,14 @@ public final class CameraFeed implements AutoCloseable {
   public void updateMasks(List<PrivacyMask> masks) {
     pipeline.updateMasks(masks);
     masksKnown.set(true);
+  }
+
+  /**
+   * How much of the picture the redaction masks now (over about the last 10 s), and the motion guard's part of
+   * it: the utility cost of this camera's redaction, for operators and the DPO.
+   */
+  public MaskedShare maskedShare() {
+    return pipeline.maskedShare();
   }
 
   /** The redaction pipeline's counters (frames, fail-safe frames, detector errors, late detections). */

@@ -156,7 +156,8 @@ public final class ConsoleRoutes {
         .onSuccess(access -> {
           JsonArray cameras = new JsonArray();
           gate.listed(access).forEach(f -> cameras.add(new JsonObject().put("id", f.camera().id())
-              .put("zone", f.camera().zone()).put("masks_loaded", f.masksKnown()).put("status", f.status().toJson())));
+              .put("zone", f.camera().zone()).put("masks_loaded", f.masksKnown()).put("status", f.status().toJson())
+              .put("masked_share", f.maskedShare().masked()).put("motion_guard_share", f.maskedShare().motionGuard())));
           audit.read(log -> new JsonObject().put("size", log.size()).put("checkpoint", log.latestCheckpoint()
                   .map(c -> new JsonObject().put("size", c.size()).put("time", c.time().toString())).orElse(null)))
               .onComplete(ar -> {

@@ -45,6 +45,8 @@ public final class CameraRoutes {
         String id = feed.camera().id();
         cameras.add(new JsonObject().put("id", id).put("zone", feed.camera().zone())
             .put("status", feed.status().toJson())
+            .put("masked_share", feed.maskedShare().masked())
+            .put("motion_guard_share", feed.maskedShare().motionGuard())
             .put("stream", "/cameras/" + id + "/stream.mjpg")
             .put("snapshot", "/cameras/" + id + "/snapshot.jpg"));
       }

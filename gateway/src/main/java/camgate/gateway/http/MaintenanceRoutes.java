@@ -48,7 +48,8 @@ public final class MaintenanceRoutes {
               .put("privacy_masks_loaded", feed.masksKnown())
               .put("redaction", new JsonObject().put("frames", stats.frames())
                   .put("fail_safe_frames", stats.failSafeFrames()).put("detector_errors", stats.detectorErrors())
-                  .put("late_frames", stats.lateFrames()))
+                  .put("late_frames", stats.lateFrames()).put("masked_share", feed.maskedShare().masked())
+                  .put("motion_guard_share", feed.maskedShare().motionGuard()))
               .put("consumers", feed.redactedHub().consumers() + feed.masksOnlyHub().consumers())
               .put("access_ends_in_s", access.decision().maxDuration().map(Duration::toSeconds).orElse(0L))
               .put("audit_seq", access.auditSeq());

@@ -48,6 +48,10 @@ public final class GatewayMetrics {
       Gauge.builder("camgate_camera_fps", feed, f -> f.status().framesPerSecond())
           .description("frames published per second").tag("camera", id).register(registry);
       Gauge.builder("camgate_camera_live", feed, f -> f.status().live() ? 1 : 0).tag("camera", id).register(registry);
+      Gauge.builder("camgate_camera_masked_share", feed, f -> f.maskedShare().masked())
+          .description("share of the picture masked, over about the last 10 s").tag("camera", id).register(registry);
+      Gauge.builder("camgate_camera_motion_guard_share", feed, f -> f.maskedShare().motionGuard())
+          .description("share of the picture masked by the motion guard").tag("camera", id).register(registry);
       Gauge.builder("camgate_camera_consumers", feed, f -> rtspSubscribers.applyAsInt(f))
           .tag("camera", id).tag("protocol", "rtsp").register(registry);
       Gauge.builder("camgate_camera_consumers", feed, f -> Math.max(0,
