@@ -45,6 +45,9 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.imencode;
  * baseline of the same run), H.264 bytes per second per subscriber next to the MJPEG bytes per second of the
  * same frames, the encoder's milliseconds per picture, and the RSS. The access gate is not in this path (a
  * port that admits every session): the bench measures encoding and fan-out.
+ *
+ * <p>One file on purpose: a benchmark program read top to bottom with its figures; its camera and its RTSP client
+ * exist only for it.
  */
 public final class EgressBench {
 

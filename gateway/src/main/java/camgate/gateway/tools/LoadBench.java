@@ -35,6 +35,9 @@ import java.util.stream.Stream;
  * and bodies). It prints the gateway's RSS before, at its peak during, and after; the frame rate of one
  * normal consumer next to its rate before the load (the baseline of the same run); {@code /health} p50 and
  * p99; audit entries and bytes the load added; files left on disk. Bounded in count and time; stops by itself.
+ *
+ * <p>One file of about 400 lines on purpose: a benchmark program is read top to bottom with its figures, and its
+ * clients (consumers, flood, fuzzer) exist only for it.
  */
 public final class LoadBench {
 
