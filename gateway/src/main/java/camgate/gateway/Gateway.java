@@ -261,7 +261,7 @@ public final class Gateway {
     metrics.auditPending(audit::pending);
     audit.onAppendLatency(metrics::auditAppended);
     CameraRoutes cameras = new CameraRoutes(vertx, feeds, gate, config.retentionDays("snapshots_days"));
-    HealthRoutes health = new HealthRoutes(policy, audit, feeds.values(), gate);
+    HealthRoutes health = new HealthRoutes(vertx, policy, audit, feeds.values(), gate);
     AuditRoutes auditRoutes = new AuditRoutes(gate, audit);
     ExportRoutes exports = new ExportRoutes(vertx, gate, audit, mediaStore, delivery, clock,
         config.exportMaxSeconds(), config.retentionDays("exports_days"));

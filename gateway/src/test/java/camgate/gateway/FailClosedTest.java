@@ -40,8 +40,13 @@ class FailClosedTest {
       assertEquals(200, running.statusCode());
       MjpegReader reader = new MjpegReader(running.body());
       assertNotNull(reader.next(), "the stream serves frames while the policy engine is up");
+      assertEquals(200, gw.get("/health", null).statusCode());
 
       opa.kill();
+      // /health answers from its own probes of the policy engine: down within a few probes.
+      await("/health reports the policy engine down").atMost(Duration.ofSeconds(10))
+          .until(() -> new JsonObject(new String(gw.get("/health", null).body())).getString("policy").equals("down"));
+      assertEquals(503, gw.get("/health", null).statusCode());
 
       int before = gw.decisions().size();
       HttpResponse<byte[]> refused = gw.get(STREAM, TestGateway.OPERATOR_KEY);

@@ -6,11 +6,12 @@ import camgate.gateway.access.AuditTrail;
 import camgate.gateway.access.HttpCaller;
 import camgate.gateway.camera.CameraFeed;
 import camgate.gateway.policy.PolicyDecisionClient;
-import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
+import java.time.Duration;
 import java.util.Collection;
 
 /**
@@ -23,12 +24,43 @@ public final class HealthRoutes {
   private final AuditTrail audit;
   private final Collection<CameraFeed> feeds;
   private final AccessGate gate;
+  private static final Duration PROBE_EVERY = Duration.ofSeconds(1);
+  private static final int DOWN_AFTER = 3;
+  /** Probes failed in a row since the last success; -1 before the first success. */
+  private volatile int failedProbes = -1;
+  private volatile boolean probing;
 
-  public HealthRoutes(PolicyDecisionClient policy, AuditTrail audit, Collection<CameraFeed> feeds, AccessGate gate) {
+  /**
+   * Starts probing the policy engine every {@link #PROBE_EVERY}: {@code /health} answers from the latest probes at
+   * once (OPA counts as down after {@link #DOWN_AFTER} failed probes in a row), so a supervisor's check never waits
+   * behind the requests it is meant to judge.
+   */
+  public HealthRoutes(Vertx vertx, PolicyDecisionClient policy, AuditTrail audit, Collection<CameraFeed> feeds,
+                      AccessGate gate) {
     this.policy = policy;
     this.audit = audit;
     this.feeds = feeds;
     this.gate = gate;
+    probe();
+    vertx.setPeriodic(PROBE_EVERY.toMillis(), id -> probe());
+  }
+
+  private void probe() {
+    if (probing) {
+      return;
+    }
+    probing = true;
+    policy.data("camgate/decision").onComplete(ar -> {
+      probing = false;
+      int before = failedProbes;
+      failedProbes = ar.succeeded() ? 0 : before < 0 ? -1 : before + 1;
+    });
+  }
+
+  /** Up once a probe succeeded and until {@link #DOWN_AFTER} probes in a row have failed. */
+  private boolean policyUp() {
+    int failed = failedProbes;
+    return failed >= 0 && failed < DOWN_AFTER;
   }
 
   public void mount(Router router) {
@@ -45,19 +77,15 @@ public final class HealthRoutes {
   }
 
   private void health(RoutingContext rc) {
-    Future<Boolean> opa = policy.data("camgate/decision").map(d -> true).otherwise(false);
-    Future<Long> auditSize = audit.read(log -> log.size());
-    Future.join(opa, auditSize).onComplete(ar -> {
-      boolean opaUp = opa.succeeded() && opa.result();
-      boolean auditUp = auditSize.succeeded() && audit.writable();
-      long live = feeds.stream().filter(f -> f.status().live()).count();
-      boolean ok = opaUp && auditUp;
-      JsonObject body = new JsonObject()
-          .put("status", ok ? (live == feeds.size() ? "ok" : "degraded") : "failing")
-          .put("policy", opaUp ? "up" : "down")
-          .put("audit", auditUp ? "up" : "down")
-          .put("cameras", new JsonObject().put("live", live).put("total", feeds.size()));
-      rc.response().setStatusCode(ok ? 200 : 503).putHeader("Content-Type", "application/json").end(body.encode());
-    });
+    boolean opaUp = policyUp();
+    boolean auditUp = audit.writable();
+    long live = feeds.stream().filter(f -> f.status().live()).count();
+    boolean ok = opaUp && auditUp;
+    JsonObject body = new JsonObject()
+        .put("status", ok ? (live == feeds.size() ? "ok" : "degraded") : "failing")
+        .put("policy", opaUp ? "up" : "down")
+        .put("audit", auditUp ? "up" : "down")
+        .put("cameras", new JsonObject().put("live", live).put("total", feeds.size()));
+    rc.response().setStatusCode(ok ? 200 : 503).putHeader("Content-Type", "application/json").end(body.encode());
   }
 }
