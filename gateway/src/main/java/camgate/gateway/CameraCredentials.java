@@ -1,13 +1,9 @@
 package camgate.gateway;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -61,11 +57,7 @@ public sealed interface CameraCredentials {
 
     @Override
     public String userinfo(Function<String, String> environment) throws IOException {
-      Set<PosixFilePermission> mode = Files.getPosixFilePermissions(path);
-      if (mode.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
-        throw new IOException("camera login file " + path + " is readable by others; chmod 600 it");
-      }
-      return Files.readString(path, StandardCharsets.UTF_8).strip();
+      return OwnerOnlyFile.read(path, "camera login file");
     }
   }
 

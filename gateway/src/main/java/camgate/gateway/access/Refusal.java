@@ -18,8 +18,4 @@ public record Refusal(int status, JsonObject body, Map<String, String> headers) 
   static Refusal of(int status, String error) {
     return new Refusal(status, new JsonObject().put("error", error), Map.of());
   }
-
-  Refusal with(String key, Object value) {
-    return new Refusal(status, body.copy().put(key, value), headers);
-  }
 }

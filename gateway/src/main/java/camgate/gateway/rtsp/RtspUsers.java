@@ -1,12 +1,13 @@
 package camgate.gateway.rtsp;
 
+import camgate.gateway.OwnerOnlyFile;
 import camgate.gateway.Subject;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -20,6 +21,8 @@ import java.util.function.Function;
  * never kept in the configuration ({@code "secret"} inline is accepted for the demo only).
  */
 public final class RtspUsers {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RtspUsers.class);
 
   /** One RTSP consumer; {@code secret} reads its secret (from the environment, a file, or inline). */
   public record User(String username, Subject subject, SecretSource secret) {
@@ -47,13 +50,7 @@ public final class RtspUsers {
 
     /** From a file only the gateway's user may read. */
     static SecretSource file(Path path) {
-      return environment -> {
-        if (Files.getPosixFilePermissions(path).stream()
-            .anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
-          throw new IOException("RTSP secret file " + path + " is readable by others; chmod 600 it");
-        }
-        return Files.readString(path, StandardCharsets.UTF_8).strip();
-      };
+      return environment -> OwnerOnlyFile.read(path, "RTSP secret file");
     }
 
     /** Written in the configuration (demo only). */
@@ -85,7 +82,7 @@ public final class RtspUsers {
     try {
       return Optional.of(u.secret().read(environment));
     } catch (IOException e) {
-      org.slf4j.LoggerFactory.getLogger(RtspUsers.class).error("RTSP user {} cannot log in: {}", username,
+      LOG.error("RTSP user {} cannot log in: {}", username,
           e.getMessage());
       return Optional.empty();
     }

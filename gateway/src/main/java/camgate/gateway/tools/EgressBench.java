@@ -140,7 +140,7 @@ public final class EgressBench {
         System.out.printf("subscribers_per_camera=%d cpu_cores=%.2f cpu_ratio_to_%d=%.2f h264_kbit_s_per_subscriber=%.0f "
                 + "mjpeg_kbit_s_per_camera=%.0f h264_to_mjpeg=%.3f encode_ms_per_picture=%.1f rss_mb=%d%n", n,
             cpuPerSecond, counts.get(0), cpuPerSecond / baseCpu, h264PerSubscriber * 8 / 1000,
-            mjpegPerCamera * 8 / 1000, h264PerSubscriber / mjpegPerCamera, encodeMs, rss() >> 20);
+            mjpegPerCamera * 8 / 1000, h264PerSubscriber / mjpegPerCamera, encodeMs, LoadBench.rss("self") >> 20);
         subscribers.forEach(Subscriber::close);
         Thread.sleep(2000);
       }
@@ -153,15 +153,6 @@ public final class EgressBench {
 
   private static long cpu() {
     return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
-  }
-
-  private static long rss() throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-      if (line.startsWith("VmRSS:")) {
-        return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-      }
-    }
-    return 0;
   }
 
   /** A camera playing a clip in a loop at its own pace, publishing JPEG frames as the gateway does. */

@@ -312,6 +312,11 @@ public final class LoadBench {
   }
 
   private long rss() throws IOException {
+    return rss(Long.toString(pid));
+  }
+
+  /** The resident set size of process {@code pid} ("self": this one), in bytes, from /proc. */
+  static long rss(String pid) throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
       if (line.startsWith("VmRSS:")) {
         return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
