@@ -89,7 +89,7 @@ public final class NoteKey {
    */
   public static NoteKey fromVkey(String vkey) {
     String text = vkey.strip();
-    String[] parts = text.split("\\+", -1);
+    String[] parts = text.split("\\+", 3); // a name has no '+'; base64 may
     if (parts.length != 3 || parts[1].length() != 8) {
       throw new IllegalArgumentException("expected a vkey 'name+hash+base64', found '" + text + "'");
     }
