@@ -187,7 +187,12 @@ public final class ClusterRegister implements AutoCloseable {
         }
         continue;
       }
-      NodeCheckpointEntry.of(decoded.event()); // refuse what is not a cluster entry before storing it
+      if (NodeCheckpointEntry.of(decoded.event()) == null) {
+        // A key_rotation of the cluster log would need the replica's own key file to switch too: not supported.
+        throw new IllegalArgumentException("replicated entry " + decoded.seq() + " has type '" + decoded.event().type()
+            + "', not a node key or checkpoint; a replica takes only those (rotate the cluster key by configuration"
+            + " on every node, with the cluster stopped)");
+      }
       learn(log.appendVerbatim(line));
     }
     return log.size();

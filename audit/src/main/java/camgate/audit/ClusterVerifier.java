@@ -147,6 +147,9 @@ public final class ClusterVerifier {
         JsonNode details = entry.path("details");
         String nodeId = details.path("node").asText();
         String where = "cluster entry " + seq;
+        if (BundleVerifier.KEY_ROTATION.equals(type)) {
+          continue; // the cluster log's own key chain, checked by the bundle verification above
+        }
         if (!NodeCheckpointEntry.NODE_KEY.equals(type) && !NodeCheckpointEntry.NODE_CHECKPOINT.equals(type)) {
           problems.add(new Problem("cluster log", where + " has type '" + type + "', not a node key or checkpoint",
               false));

@@ -176,16 +176,9 @@ class ClusterBundleTest {
       f.run(1, 2);
       kept = f.register.log().checkpointNow().note();
       f.run(1, 2);
-      Map<String, InputStream> zips = new LinkedHashMap<>();
-      for (Map.Entry<String, AuditLog> e : f.logs.entrySet()) {
-        ByteArrayOutputStream zip = new ByteArrayOutputStream();
-        e.getValue().exportZip(0, e.getValue().size(), zip);
-        zips.put(e.getKey(), new ByteArrayInputStream(zip.toByteArray()));
-      }
-      ByteArrayOutputStream clusterZip = new ByteArrayOutputStream();
-      f.register.log().exportZip(0, f.register.log().size(), clusterZip);
+      Map<String, InputStream> zips = f.nodeZips();
       bundle = tmp.resolve("from-zips");
-      ClusterBundle.unzip(bundle, zips, new ByteArrayInputStream(clusterZip.toByteArray()), null);
+      ClusterBundle.unzip(bundle, zips, f.clusterZip(), null);
       f.run(1, 1);
       Files.writeString(tmp.resolve("longer.note"), f.register.log().checkpointNow().note());
     }
@@ -198,6 +191,28 @@ class ClusterBundleTest {
         tmp.resolve("longer.note").toString());
     assertEquals(1, cut.exit(), cut.all());
     assertTrue(cut.err().contains("INVALID: cluster log:") && cut.err().contains("truncated or rolled back"), cut.all());
+  }
+
+  @Test
+  void theClusterZipUnzipsToABundleThatVerifies() throws Exception {
+    Path dir = tmp.resolve("unzipped");
+    try (ClusterFixture f = new ClusterFixture(tmp)) {
+      f.run(2, 2);
+      Map<String, InputStream> zips = f.nodeZips();
+      ByteArrayOutputStream whole = new ByteArrayOutputStream();
+      ClusterBundle.zip(whole, zips, f.clusterZip(), null);
+      try (var in = new java.util.zip.ZipInputStream(new ByteArrayInputStream(whole.toByteArray()))) {
+        for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+          Path file = dir.resolve(e.getName());
+          Files.createDirectories(file.getParent());
+          Files.copy(in, file);
+        }
+      }
+    }
+    assertTrue(Files.exists(dir.resolve("nodes/node-c/entries.jsonl")));
+    AuditCliTest.Run run = AuditCliTest.cli("verify", dir.toString());
+    assertEquals(0, run.exit(), run.all());
+    assertTrue(run.out().contains("node node-c: valid: 4 entries"), run.out());
   }
 
   static void deleteTree(Path dir) throws Exception {

@@ -1,6 +1,9 @@
 package camgate.audit;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -61,6 +64,26 @@ final class ClusterFixture implements AutoCloseable {
     register.export(clusterDir, witnessDir);
     ClusterBundle.assemble(out, nodeDirs, clusterDir, witnessDir);
     return out;
+  }
+
+  /** Each node's export zip, as the nodes serve it. */
+  Map<String, InputStream> nodeZips() throws IOException {
+    Map<String, InputStream> zips = new LinkedHashMap<>();
+    for (Map.Entry<String, AuditLog> e : logs.entrySet()) {
+      zips.put(e.getKey(), zipOf(e.getValue()));
+    }
+    return zips;
+  }
+
+  /** The cluster log's export zip. */
+  InputStream clusterZip() throws IOException {
+    return zipOf(register.log());
+  }
+
+  private static InputStream zipOf(AuditLog log) throws IOException {
+    ByteArrayOutputStream zip = new ByteArrayOutputStream();
+    log.exportZip(0, log.size(), zip);
+    return new ByteArrayInputStream(zip.toByteArray());
   }
 
   @Override

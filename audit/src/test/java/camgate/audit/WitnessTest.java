@@ -4,7 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+
+import camgate.audit.tools.AuditCliAccess;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.io.PrintStream;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -159,5 +167,42 @@ class WitnessTest {
           () -> w.client().addCheckpoint(0, List.of(), "garbage\n")).status());
       assertEquals(1, w.client().addCheckpoint(0, List.of(), log.checkpointNow().note()).size());
     }
+  }
+
+  @Test
+  void theWitnessCommandServesAndWritesTheKeyToPin() throws Exception {
+    try (AuditLog log = AuditLog.open(ClusterFixture.clusterOptions(tmp.resolve("log")))) {
+      log.append(AuditLogTest.event(1));
+      Path pem = Files.writeString(tmp.resolve("cluster-public-key.pem"), log.publicKeyPem());
+      Path state = tmp.resolve("state");
+      PipedInputStream pipe = new PipedInputStream();
+      PrintStream out = new PrintStream(new PipedOutputStream(pipe), true, StandardCharsets.UTF_8);
+      Thread command = new Thread(() -> AuditCliAccess.run(new String[] {"witness", "--key",
+          tmp.resolve("w.pem").toString(), "--port", "0", "--state", state.toString(), "--name", "witness.test/cli",
+          "--log", ClusterFixture.CLUSTER_ORIGIN + "=" + pem}, out, System.err), "witness-command");
+      command.start();
+      BufferedReader lines = new BufferedReader(new InputStreamReader(pipe, StandardCharsets.UTF_8));
+      String listening = lines.readLine();
+      assertTrue(listening.startsWith("witness witness.test/cli listening on http://127.0.0.1:"), listening);
+      String url = listening.substring(listening.indexOf("http://"), listening.indexOf("/add-checkpoint"));
+      WitnessClient client = new WitnessClient(URI.create(url), Duration.ofSeconds(10));
+      SignedCheckpoint cp = log.checkpointNow();
+      List<String> cosig = client.addCheckpoint(0, List.of(), cp.note());
+      NoteKey pinned = NoteKey.fromVkey(Files.readString(state.resolve("witness.vkey")));
+      assertTrue(Cosignature.verify(CheckpointNote.parse(cp.note() + cosig.get(0)), pinned).isPresent());
+      command.interrupt();
+      command.join(10_000);
+      assertTrue(!command.isAlive(), "the command stops when interrupted");
+    }
+  }
+
+  @Test
+  void theWitnessCommandRefusesBadOptions() {
+    AuditCliTest.Run none = AuditCliTest.cli("witness", "--port", "0");
+    assertEquals(2, none.exit(), none.all());
+    assertTrue(none.err().contains("witness needs --key FILE, --port N and --state DIR"), none.all());
+    AuditCliTest.Run badLog = AuditCliTest.cli("witness", "--log", "x=" + tmp.resolve("missing.pem"));
+    assertEquals(2, badLog.exit(), badLog.all());
+    assertTrue(badLog.err().contains("cannot read the log's public key"), badLog.all());
   }
 }

@@ -84,11 +84,15 @@ final class WitnessCommand {
       out.println("vkey " + witness.publicKey().verifierKey() + " (" + state.resolve("witness.vkey") + "): pin it with"
           + " './camgate audit verify DIR --witness-key " + state.resolve("witness.vkey") + "'");
       out.flush();
-      CountDownLatch forever = new CountDownLatch(1);
-      Runtime.getRuntime().addShutdownHook(new Thread(forever::countDown));
-      forever.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      CountDownLatch stopped = new CountDownLatch(1);
+      Thread hook = new Thread(stopped::countDown);
+      Runtime.getRuntime().addShutdownHook(hook);
+      try {
+        stopped.await(); // until the process is stopped (SIGTERM, Ctrl-C), or this thread is interrupted
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        Runtime.getRuntime().removeShutdownHook(hook);
+      }
     }
     return 0;
   }
