@@ -275,9 +275,6 @@ public final class ClusterRegister implements AutoCloseable {
    */
   public synchronized long export(Path clusterDir, Path witnessDir) throws IOException {
     long size = lastWitnessedSize > 0 ? lastWitnessedSize : log.size();
-    if (size == 0) {
-      size = log.size();
-    }
     log.export(0, size, clusterDir);
     Files.createDirectories(witnessDir);
     StringBuilder lines = new StringBuilder();
