@@ -111,6 +111,10 @@ class WitnessTest {
           forked.append(AuditLogTest.event(i == 0 ? i : 100 + i)); // the same first entry, then other ones
         }
         for (int restart = 0; restart < 2; restart++) {
+          if (restart == 1) {
+            // A crash while writing the state leaves a temporary file beside it: the state itself is whole.
+            Files.writeString(state.resolve("0123.head.tmp"), "half a wri");
+          }
           try (Running w = start("w", state, log.publicKey())) {
             if (restart == 0) {
               SignedCheckpoint three = checkpointAt(log, 3);
@@ -148,6 +152,17 @@ class WitnessTest {
 
   static SignedCheckpoint checkpointAt(AuditLog log, long size) {
     return ((H2AuditLog) log).checkpointAt(size);
+  }
+
+  @Test
+  void aWitnessDoesNotStartOnAStateItCannotRead() throws Exception {
+    Path state = Files.createDirectories(tmp.resolve("state"));
+    Files.writeString(state.resolve("abc.head"), "camgate.test/cluster\nnot a size\n");
+    try (AuditLog log = AuditLog.open(ClusterFixture.clusterOptions(tmp.resolve("a")))) {
+      java.io.IOException e = assertThrows(java.io.IOException.class, () -> start("w", state, log.publicKey()));
+      assertTrue(e.getMessage().contains("is malformed") && e.getMessage().contains("could cosign a fork"),
+          e.getMessage());
+    }
   }
 
   @Test
