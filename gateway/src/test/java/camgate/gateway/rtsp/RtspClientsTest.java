@@ -261,34 +261,9 @@ class RtspClientsTest {
         "error", "-rtsp_transport", "tcp", "-i", url("/cameras/cam-x?purpose=p"), "-frames:v", "20", "-c", "copy",
         "-f", "h264", bitstream.toString()));
     assertEquals(0, receive.exitCode(), receive.toString());
-    ExternalClient.Run decode = ExternalClient.run(dir, Duration.ofSeconds(40), List.of("ffmpeg", "-nostdin", "-v",
-        "error", "-i", bitstream.toString(), "-vsync", "passthrough", dir.resolve("picture-%03d.png").toString()));
-    assertEquals(0, decode.exitCode(), decode.toString());
-    List<Long> sequences = NalUnit.splitAnnexB(java.nio.file.Files.readAllBytes(bitstream)).stream()
-        .map(SequenceSei::parse).filter(java.util.OptionalLong::isPresent).map(java.util.OptionalLong::getAsLong)
-        .toList();
-    List<Path> pictures;
-    try (var files = java.nio.file.Files.list(dir)) {
-      pictures = files.filter(f -> f.getFileName().toString().startsWith("picture-")).sorted().toList();
-    }
-    assertEquals(sequences.size(), pictures.size(), "one sequence SEI per decoded picture");
-    assertTrue(pictures.size() >= 15, "about 20 pictures: " + pictures.size());
-    for (int i = 0; i < pictures.size(); i += 4) {
-      long seq = sequences.get(i);
-      try (org.bytedeco.opencv.opencv_core.Mat got =
-               org.bytedeco.opencv.global.opencv_imgcodecs.imread(pictures.get(i).toString());
-           org.bytedeco.opencv.opencv_core.Mat sent = camgate.gateway.support.Images.decode(camera.jpeg(seq));
-           org.bytedeco.opencv.opencv_core.Mat neighbour =
-               camgate.gateway.support.Images.decode(camera.jpeg(seq + 2))) {
-        double same = org.bytedeco.opencv.global.opencv_core.PSNR(got, sent);
-        double other = org.bytedeco.opencv.global.opencv_core.PSNR(got, neighbour);
-        System.out.printf("picture %d = published frame %d: PSNR %.1f dB (frame %d: %.1f dB)%n", i, seq, same,
-            seq + 2, other);
-        assertTrue(same >= 30, "picture " + i + " vs published frame " + seq + ": PSNR " + same + " dB");
-        assertTrue(same > other + 3, "frame " + seq + " matches better (" + same + " dB) than frame " + (seq + 2)
-            + " (" + other + " dB)");
-      }
-    }
+    DecodedPictures decoded = DecodedPictures.of(dir, bitstream);
+    assertTrue(decoded.pictures().size() >= 15, "about 20 pictures: " + decoded.pictures().size());
+    decoded.assertPublished(camera::jpeg, 4);
   }
 
   @Test
