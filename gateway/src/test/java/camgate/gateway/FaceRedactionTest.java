@@ -15,6 +15,9 @@ import org.bytedeco.opencv.opencv_core.Rect;
 import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -97,6 +100,22 @@ class FaceRedactionTest {
   }
 
   /** The inner three quarters of the most confident face the product finds in an image: surely face, no margin. */
+  /**
+   * Asserts that a picture a client decoded from the astronaut camera has the face pixelated (top centre) and the
+   * suit and flag (lower left) with their detail, not a wholly masked frame; keeps it in target/evidence/{name}.
+   */
+  static void assertAstronautRedacted(Path frame, String name) throws Exception {
+    Mat picture = imread(frame.toString());
+    Mat original = imread(TestPaths.ASTRONAUT.toString());
+    assertEquals(original.cols(), picture.cols());
+    Rect face = innerFace(original);
+    Rect away = new Rect(0, 320, 180, 180);
+    assertTrue(Images.detail(picture, face) < 0.15 * Images.detail(original, face), "the face is redacted");
+    assertTrue(Images.detail(picture, away) > 0.3 * Images.detail(original, away), "not a fully masked frame");
+    Files.createDirectories(Path.of("target/evidence"));
+    Files.copy(frame, Path.of("target/evidence", name), StandardCopyOption.REPLACE_EXISTING);
+  }
+
   static Rect innerFace(Mat image) throws Exception {
     Box face = detectFaces(image).stream().max(java.util.Comparator.comparingDouble(Box::score)).orElseThrow(
         () -> new AssertionError("the face detector finds no face in the test image"));

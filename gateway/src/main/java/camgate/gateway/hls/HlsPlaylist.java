@@ -53,7 +53,8 @@ final class HlsPlaylist {
         .append("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-INDEPENDENT-SEGMENTS\n")
         .append("#EXT-X-TARGETDURATION:").append(target).append('\n')
         .append("#EXT-X-MEDIA-SEQUENCE:").append(listed.isEmpty() ? 0 : listed.get(0).sequence()).append('\n')
-        .append("#EXT-X-DISCONTINUITY-SEQUENCE:").append(listed.isEmpty() ? 0 : listed.get(0).discontinuitiesBefore()).append('\n');
+        .append("#EXT-X-DISCONTINUITY-SEQUENCE:")
+        .append(listed.isEmpty() ? 0 : listed.get(0).discontinuitiesBefore()).append('\n');
     for (Segment s : listed) {
       if (s.discontinuity()) {
         out.append("#EXT-X-DISCONTINUITY\n");

@@ -195,17 +195,20 @@ public final class HlsRoutes implements AutoCloseable {
       gone(rc);
       return null;
     }
+    session.touch();  // the viewer is there, even while its first playlist waits for the first segment
     return session;
   }
 
   private static void gone(RoutingContext rc) {
-    rc.response().setStatusCode(410).putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store")
+    rc.response().setStatusCode(410).putHeader("Content-Type", "application/json")
+        .putHeader("Cache-Control", "no-store")
         .end(new JsonObject().put("error", "this HLS viewing session has ended or never existed: nothing is served; "
             + "open /cameras/" + rc.pathParam("id") + "/hls/index.m3u8?purpose=… again for a new decision").encode());
   }
 
   private static void notFound(RoutingContext rc, String error) {
-    rc.response().setStatusCode(404).putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store")
+    rc.response().setStatusCode(404).putHeader("Content-Type", "application/json")
+        .putHeader("Cache-Control", "no-store")
         .end(new JsonObject().put("error", error).encode());
   }
 

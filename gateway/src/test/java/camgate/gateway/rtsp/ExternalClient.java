@@ -61,4 +61,15 @@ public final class ExternalClient {
     return new Run(finished ? p.exitValue() : -1, !finished, Files.readString(out, StandardCharsets.UTF_8),
         Files.readString(err, StandardCharsets.UTF_8), took);
   }
+
+  /** The last {@code frame=N} of FFmpeg's {@code -progress} output: how many pictures it decoded (-1: none said). */
+  public static int lastFrameCount(String progress) {
+    int frames = -1;
+    for (String line : progress.split("\n")) {
+      if (line.startsWith("frame=")) {
+        frames = Integer.parseInt(line.substring(6).trim());
+      }
+    }
+    return frames;
+  }
 }

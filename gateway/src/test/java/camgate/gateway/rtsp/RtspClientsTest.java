@@ -89,22 +89,12 @@ class RtspClientsTest {
         "-progress", "pipe:1"));
     assertEquals(0, run.exitCode(), run.toString());
     assertTrue(run.stderr().isBlank(), "ffmpeg reported errors: " + run);
-    int frames = lastFrameCount(run.stdout());
+    int frames = ExternalClient.lastFrameCount(run.stdout());
     assertTrue(frames >= 45, "5 s at 10 fps should decode about 50 frames, got " + frames + "\n" + run);
     TestAccessPort.End end = endOf(access.grants.get(before));
     assertTrue(end.reason().equals("teardown") || end.reason().equals("disconnected"), end.toString());
     assertTrue(end.packets() >= frames, "at least one RTP packet per frame: " + end);
     assertTrue(end.bytes() > end.packets() * RtpPacketizer.HEADER_SIZE, end.toString());
-  }
-
-  static int lastFrameCount(String progress) {
-    int frames = -1;
-    for (String line : progress.split("\n")) {
-      if (line.startsWith("frame=")) {
-        frames = Integer.parseInt(line.substring(6).trim());
-      }
-    }
-    return frames;
   }
 
   @Test
@@ -273,7 +263,7 @@ class RtspClientsTest {
         "error", "-rtsp_transport", "udp", "-i", url("/cameras/cam-x?purpose=p"), "-t", "3", "-f", "null", "-",
         "-progress", "pipe:1"));
     assertEquals(0, run.exitCode(), run.toString());
-    assertTrue(lastFrameCount(run.stdout()) >= 25, run.toString());
+    assertTrue(ExternalClient.lastFrameCount(run.stdout()) >= 25, run.toString());
     assertTrue(endOf(access.grants.get(before)).packets() > 25);
   }
 
