@@ -123,6 +123,8 @@
     document.getElementById('ended').classList.add('hidden');
     document.getElementById('stop').disabled = false;
     document.getElementById('viewer-title').textContent = camera;
+    document.getElementById('frames').textContent = '';
+    document.getElementById('failsafe').classList.add('hidden');
     document.getElementById('video').classList.toggle('hidden', player === 'mjpeg');
     document.getElementById('stream').classList.toggle('hidden', player !== 'mjpeg');
     const seq = r.headers.get('X-Camgate-Audit-Seq');
