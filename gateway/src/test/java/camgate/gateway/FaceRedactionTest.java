@@ -101,19 +101,28 @@ class FaceRedactionTest {
 
   /** The inner three quarters of the most confident face the product finds in an image: surely face, no margin. */
   /**
-   * Asserts that a picture a client decoded from the astronaut camera has the face pixelated (top centre) and the
-   * suit and flag (lower left) with their detail, not a wholly masked frame; keeps it in target/evidence/{name}.
+   * Asserts that every picture a client decoded from the astronaut camera has the face pixelated (top centre), and
+   * that at least one keeps the detail of the suit and flag (lower left): not only wholly masked fail-safe frames.
+   * Keeps the last such picture in target/evidence/{name}.
    */
-  static void assertAstronautRedacted(Path frame, String name) throws Exception {
-    Mat picture = imread(frame.toString());
+  static void assertAstronautRedacted(List<Path> frames, String name) throws Exception {
     Mat original = imread(TestPaths.ASTRONAUT.toString());
-    assertEquals(original.cols(), picture.cols());
     Rect face = innerFace(original);
     Rect away = new Rect(0, 320, 180, 180);
-    assertTrue(Images.detail(picture, face) < 0.15 * Images.detail(original, face), "the face is redacted");
-    assertTrue(Images.detail(picture, away) > 0.3 * Images.detail(original, away), "not a fully masked frame");
+    Path detailed = null;
+    assertFalse(frames.isEmpty(), "no picture decoded");
+    for (Path frame : frames) {
+      Mat picture = imread(frame.toString());
+      assertEquals(original.cols(), picture.cols());
+      assertTrue(Images.detail(picture, face) < 0.15 * Images.detail(original, face), "the face is redacted in "
+          + frame);
+      if (Images.detail(picture, away) > 0.3 * Images.detail(original, away)) {
+        detailed = frame;
+      }
+    }
+    assertTrue(detailed != null, "not only fully masked frames, in " + frames.size());
     Files.createDirectories(Path.of("target/evidence"));
-    Files.copy(frame, Path.of("target/evidence", name), StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(detailed, Path.of("target/evidence", name), StandardCopyOption.REPLACE_EXISTING);
   }
 
   static Rect innerFace(Mat image) throws Exception {

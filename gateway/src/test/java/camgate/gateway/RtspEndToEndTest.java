@@ -89,7 +89,7 @@ class RtspEndToEndTest {
     Run play = run(60, "ffmpeg", "-v", "error", "-rtsp_transport", "tcp", "-i", url("vms-1:" + SECRET,
         "securite-voie-publique"), "-frames:v", "125", "-update", "1", "-y", frame.toString());
     assertEquals(0, play.exit, play.output);
-    FaceRedactionTest.assertAstronautRedacted(frame, "rtsp-ffmpeg-frame.png");
+    FaceRedactionTest.assertAstronautRedacted(List.of(frame), "rtsp-ffmpeg-frame.png");
 
     List<AuditEntry> added = gw.entries().subList(before, gw.entries().size());
     // Each client's first DESCRIBE carries no login (the Digest challenge): refused as anonymous, recorded once

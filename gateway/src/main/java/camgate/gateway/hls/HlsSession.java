@@ -3,6 +3,8 @@ package camgate.gateway.hls;
 import camgate.gateway.access.Access;
 import camgate.gateway.access.AccessEvents.Delivery;
 import io.vertx.core.Context;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -23,6 +25,7 @@ import java.util.function.Consumer;
  */
 final class HlsSession implements HlsSegmenter.Viewer {
 
+  private static final Logger LOG = LoggerFactory.getLogger(HlsSession.class);
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final String token;
@@ -106,6 +109,8 @@ final class HlsSession implements HlsSegmenter.Viewer {
     }
     forget.accept(this);
     segmenter.leave(this);
+    LOG.info("HLS session of access {} on {} ended ({}): {} segments, {} playlists", access.auditSeq(), cameraId,
+        reason, segments.get(), playlists.get());
     context.runOnContext(v -> {
       access.delivered(pictures.get(), bytes.get());
       access.end(reason, new Delivery(0, 0, 0, Map.of("protocol", "hls", "segments", segments.get(),
