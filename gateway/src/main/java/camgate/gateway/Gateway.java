@@ -16,6 +16,7 @@ import camgate.gateway.http.CameraRoutes;
 import camgate.gateway.http.ExportRoutes;
 import camgate.gateway.http.HealthRoutes;
 import camgate.gateway.http.HttpVerticle;
+import camgate.gateway.hls.HlsRoutes;
 import camgate.gateway.http.MaintenanceRoutes;
 import camgate.gateway.policy.OpaEndpoint;
 import camgate.gateway.policy.OpaProcess;
@@ -93,6 +94,7 @@ public final class Gateway {
   private RtspServer rtsp;
   private String rtspDeployment;
   private H264Streams h264;
+  private HlsRoutes hls;
   private final GatewayMetrics metrics = new GatewayMetrics();
   private String deploymentId;
   private long maskTimer = -1;
@@ -257,7 +259,11 @@ public final class Gateway {
   private Future<Void> startHttp() {
     gate = new AccessGate(vertx, config.apiKeys(), feeds, policy, audit, clock, config.recheckInterval(),
         this::policyVersion, config.streamsPerSubject(), metrics);
-    metrics.cameras(feeds.values(), feed -> h264 == null ? 0 : h264.subscribers(feed));
+    // One H.264 encoding per camera view, shared by HLS and RTSP.
+    h264 = new H264Streams();
+    hls = new HlsRoutes(vertx, gate, h264, config.hlsIdle());
+    metrics.cameras(feeds.values(), feed -> h264.subscribers(feed) - hls.encoderSubscriptions(feed.camera().id()),
+        feed -> hls.sessions(feed.camera().id()), feed -> h264.subscribers(feed));
     metrics.auditPending(audit::pending);
     audit.onAppendLatency(metrics::auditAppended);
     CameraRoutes cameras = new CameraRoutes(vertx, feeds, gate, config.retentionDays("snapshots_days"));
@@ -270,7 +276,7 @@ public final class Gateway {
     // The console is mounted first: its session handler must run before every gated route.
     ConsoleRoutes console = new ConsoleRoutes(vertx, config, gate, audit, clock);
     http = new HttpVerticle(config.host(), config.port(),
-        List.of(console::mount, cameras::mount, exports::mount, maintenance::mount, health::mount, auditRoutes::mount,
+        List.of(console::mount, cameras::mount, hls::mount, exports::mount, maintenance::mount, health::mount, auditRoutes::mount,
             policyAdmin::mount));
     return vertx.deployVerticle(http).map(id -> {
       deploymentId = id;
@@ -287,7 +293,6 @@ public final class Gateway {
       return Future.succeededFuture();
     }
     var address = config.rtsp().get();
-    h264 = new H264Streams();
     RtspGate port = new RtspGate(gate, new RtspUsers(config.rtspUsers(), System::getenv),
         DigestAuthenticator.create("camgate", clock), h264);
     rtsp = new RtspServer(port, RtspServerConfig.of(address.getHostString(), address.getPort()));
@@ -355,6 +360,9 @@ public final class Gateway {
 
   /** Stops HTTP first (no new access), then cameras, the audit log (final checkpoint) and OPA. */
   public Future<Void> stop() {
+    if (hls != null) {
+      hls.close();  // the HLS sessions' ends are recorded while the log still takes them
+    }
     Future<Void> undeployRtsp = rtspDeployment == null ? Future.succeededFuture() : vertx.undeploy(rtspDeployment);
     return undeployRtsp.otherwiseEmpty()
         .compose(v -> deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId))

@@ -215,6 +215,21 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
   }
 
   /**
+   * How long an HLS viewing session may go without a playlist or segment request before it ends
+   * ({@code hls.idle_s}, default 10: five segment durations).
+   *
+   * @throws IllegalArgumentException if it is not longer than a segment (2 s)
+   */
+  public Duration hlsIdle() {
+    long seconds = raw.getJsonObject("hls", new JsonObject()).getLong("idle_s", 10L);
+    if (seconds <= 2) {
+      throw new IllegalArgumentException("hls.idle_s must be more than one segment duration (2 s), was " + seconds
+          + "; a player asks for the playlist about every 2 s");
+    }
+    return Duration.ofSeconds(seconds);
+  }
+
+  /**
    * The RTSP server's address ({@code rtsp.host}, default the HTTP host; {@code rtsp.port}, 0 picks a free
    * one); empty when the configuration has no {@code rtsp} section (no RTSP server).
    */

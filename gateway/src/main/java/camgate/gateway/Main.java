@@ -107,6 +107,14 @@ public final class Main {
       for (CameraConfig c : config.cameras()) {
         System.out.println("  " + c.id() + " live, redacted:  " + base + "/cameras/" + c.id() + "/stream.mjpg" + q);
       }
+      System.out.println();
+      System.out.println("HLS/H.264 for a browser or a player (one decision per viewing session; the console plays it):");
+      for (CameraConfig c : config.cameras()) {
+        System.out.println("  " + c.id() + " live, redacted:  " + base + "/cameras/" + c.id() + "/hls/index.m3u8"
+            + q);
+      }
+      System.out.println("  e.g. ffplay '<url>', or Safari");
+      System.out.println();
       System.out.println("  snapshot:              " + base + "/cameras/cam-demo/snapshot.jpg" + q);
       System.out.println("  cameras you may see:   " + base + "/cameras?key=" + DEMO_OPERATOR_KEY);
       System.out.println("  denied (other zone):   " + base + "/cameras/cam-demo/stream.mjpg?key=" + DEMO_GARE_KEY

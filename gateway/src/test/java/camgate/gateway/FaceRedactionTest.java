@@ -15,6 +15,9 @@ import org.bytedeco.opencv.opencv_core.Rect;
 import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -97,6 +100,31 @@ class FaceRedactionTest {
   }
 
   /** The inner three quarters of the most confident face the product finds in an image: surely face, no margin. */
+  /**
+   * Asserts that every picture a client decoded from the astronaut camera has the face pixelated (top centre), and
+   * that at least one keeps the detail of the suit and flag (lower left): not only wholly masked fail-safe frames.
+   * Keeps the last such picture in target/evidence/{name}.
+   */
+  static void assertAstronautRedacted(List<Path> frames, String name) throws Exception {
+    Mat original = imread(TestPaths.ASTRONAUT.toString());
+    Rect face = innerFace(original);
+    Rect away = new Rect(0, 320, 180, 180);
+    Path detailed = null;
+    assertFalse(frames.isEmpty(), "no picture decoded");
+    for (Path frame : frames) {
+      Mat picture = imread(frame.toString());
+      assertEquals(original.cols(), picture.cols());
+      assertTrue(Images.detail(picture, face) < 0.15 * Images.detail(original, face), "the face is redacted in "
+          + frame);
+      if (Images.detail(picture, away) > 0.3 * Images.detail(original, away)) {
+        detailed = frame;
+      }
+    }
+    assertTrue(detailed != null, "not only fully masked frames, in " + frames.size());
+    Files.createDirectories(Path.of("target/evidence"));
+    Files.copy(detailed, Path.of("target/evidence", name), StandardCopyOption.REPLACE_EXISTING);
+  }
+
   static Rect innerFace(Mat image) throws Exception {
     Box face = detectFaces(image).stream().max(java.util.Comparator.comparingDouble(Box::score)).orElseThrow(
         () -> new AssertionError("the face detector finds no face in the test image"));

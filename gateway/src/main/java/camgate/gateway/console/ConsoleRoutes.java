@@ -122,7 +122,9 @@ public final class ConsoleRoutes {
 
   private static void securityHeaders(RoutingContext rc) {
     rc.response()
+        // media-src blob: for the operator's HLS player (hls.js feeds the video element through Media Source).
         .putHeader("Content-Security-Policy", "default-src 'self'; img-src 'self' blob: data:; "
+            + "media-src 'self' blob:; "
             + "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
         .putHeader("X-Content-Type-Options", "nosniff")
         .putHeader("Referrer-Policy", "no-referrer")

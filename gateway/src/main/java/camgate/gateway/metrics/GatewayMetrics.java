@@ -30,10 +30,12 @@ public final class GatewayMetrics {
   }
 
   /**
-   * Registers each camera's meters; {@code rtspSubscribers} counts a camera's RTSP subscribers (its MJPEG
-   * consumers are the rest of its hubs' listeners).
+   * Registers each camera's meters; {@code rtspSubscribers} counts a camera's RTSP subscribers, {@code hlsSessions}
+   * its HLS viewing sessions, {@code h264Subscribers} every subscriber of its H.264 encodings (RTSP sessions and
+   * HLS segmenters); its MJPEG consumers are the rest of its hubs' listeners.
    */
-  public void cameras(Collection<CameraFeed> feeds, ToIntFunction<CameraFeed> rtspSubscribers) {
+  public void cameras(Collection<CameraFeed> feeds, ToIntFunction<CameraFeed> rtspSubscribers,
+                      ToIntFunction<CameraFeed> hlsSessions, ToIntFunction<CameraFeed> h264Subscribers) {
     for (CameraFeed feed : feeds) {
       String id = feed.camera().id();
       FunctionCounter.builder("camgate_camera_frames", feed, f -> f.status().frames())
@@ -54,15 +56,17 @@ public final class GatewayMetrics {
           .description("share of the picture masked by the motion guard").tag("camera", id).register(registry);
       Gauge.builder("camgate_camera_consumers", feed, f -> rtspSubscribers.applyAsInt(f))
           .tag("camera", id).tag("protocol", "rtsp").register(registry);
+      Gauge.builder("camgate_camera_consumers", feed, f -> hlsSessions.applyAsInt(f))
+          .tag("camera", id).tag("protocol", "hls").register(registry);
       Gauge.builder("camgate_camera_consumers", feed, f -> Math.max(0,
-              f.redactedHub().consumers() + f.masksOnlyHub().consumers() - encoders(f, rtspSubscribers)))
+              f.redactedHub().consumers() + f.masksOnlyHub().consumers() - encoders(f, h264Subscribers)))
           .tag("camera", id).tag("protocol", "mjpeg").register(registry);
     }
   }
 
-  /** An H.264 encoder subscribes to a hub once while it has RTSP subscribers: not an MJPEG consumer. */
-  private static int encoders(CameraFeed f, ToIntFunction<CameraFeed> rtspSubscribers) {
-    return rtspSubscribers.applyAsInt(f) > 0 ? 1 : 0;
+  /** An H.264 encoder subscribes to a hub once while it has subscribers: not an MJPEG consumer. */
+  private static int encoders(CameraFeed f, ToIntFunction<CameraFeed> h264Subscribers) {
+    return h264Subscribers.applyAsInt(f) > 0 ? 1 : 0;
   }
 
   /** Counts one access decision. */

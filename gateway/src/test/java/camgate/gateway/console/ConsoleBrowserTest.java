@@ -138,8 +138,45 @@ class ConsoleBrowserTest {
     assertEquals("Choisissez une finalité avant de visionner.", visible("hint").getText(), "no purpose, no viewing");
     new Select(byId("purpose")).selectByValue("securite-voie-publique");
     int decisionsBefore = gw.decisions().size();
+    int entriesBefore = gw.entries().size();
+    byId("view").click();
+    // Chromium plays the redacted view over HLS (hls.js, vendored): the video's clock advances.
+    WebElement video = visible("video");
+    assertEquals("hls.js", byId("viewer").getDomAttribute("data-player"));
+    browser.waiting(Duration.ofSeconds(60)).until(d -> videoTime(video) > 1);
+    byte[] first = video.getScreenshotAs(OutputType.BYTES);
+    double then = videoTime(video);
+    browser.waiting(Duration.ofSeconds(60)).until(d -> videoTime(video) > then + 2);
+    assertTrue(((Number) js("return arguments[0].videoWidth", video)).intValue() == 768, "vtest.avi's width");
+    byte[] later = video.getScreenshotAs(OutputType.BYTES);
+    browser.screenshot("03-operator-live-hls");
+    assertFalse(Arrays.equals(first, later), "the picture changes as the video plays");
+    browser.waiting(WAIT).until(d -> byId("remaining").getText().startsWith("Temps autorisé restant"));
+    browser.screenshot("03b-operator-live-stream-remaining-time");
+    List<AuditEntry> hlsDecisions = gw.decisions().stream().skip(decisionsBefore)
+        .filter(e -> "view_live".equals(e.event().action())).toList();
+    assertEquals(1, hlsDecisions.size(), "one decision for the HLS session, whatever the player fetched");
+    AuditEntry decision = hlsDecisions.get(0);
+    assertEquals("agent-042", decision.event().subject().get("id"), "the session's subject went through the gate");
+    assertEquals("securite-voie-publique", decision.event().details().get("purpose"), "the purpose was logged");
+    assertEquals(true, decision.event().decision().get("allow"));
+    assertEquals("/cameras/cam-demo/hls/index.m3u8",
+        ((Map<?, ?>) decision.event().details().get("request")).get("path"));
+    byId("stop").click();
+    AuditEntry ended = gw.awaitEntry("access_ended", entriesBefore);
+    assertEquals("client ended the session", ended.event().details().get("reason"), "Stop ends the HLS access");
+    assertEquals("hls", ended.event().details().get("protocol"));
+  }
+
+  @Test
+  @Order(3)
+  void aBrowserWithoutHlsFallsBackToTheMjpegStream() throws Exception {
+    // As a browser without Media Source Extensions nor a native HLS player.
+    js("Hls.isSupported = () => false; HTMLMediaElement.prototype.canPlayType = () => '';");
+    int decisionsBefore = gw.decisions().size();
     byId("view").click();
     WebElement img = visible("stream");
+    assertEquals("mjpeg", byId("viewer").getDomAttribute("data-player"));
     browser.waiting(WAIT).until(d -> frames(img) >= 3);
     assertTrue(((Number) js("return arguments[0].naturalWidth", img)).intValue() > 0, "the image decoded");
     // Compare two redacted frames taken ten frames apart (not whole-frame fail-safe masks, which all look alike).
@@ -149,17 +186,17 @@ class ConsoleBrowserTest {
     browser.waiting(Duration.ofSeconds(60)).until(d -> frames(img) >= framesThen + 10
         && "0".equals(img.getDomAttribute("data-fail-safe")));
     byte[] later = img.getScreenshotAs(OutputType.BYTES);
-    browser.screenshot("03-operator-live-stream");
+    browser.screenshot("03c-operator-mjpeg-fallback");
     assertFalse(Arrays.equals(first, later), "the picture changes as frames arrive");
-    browser.waiting(WAIT).until(d -> byId("remaining").getText().startsWith("Temps autorisé restant"));
-    browser.screenshot("03b-operator-live-stream-remaining-time");
-
     AuditEntry decision = gw.decisions().stream().skip(decisionsBefore)
         .filter(e -> "view_live".equals(e.event().action())).findFirst().orElseThrow();
-    assertEquals("agent-042", decision.event().subject().get("id"), "the session's subject went through the gate");
-    assertEquals("securite-voie-publique", decision.event().details().get("purpose"), "the purpose was logged");
-    assertEquals(true, decision.event().decision().get("allow"));
+    assertEquals("/cameras/cam-demo/stream.mjpg", ((Map<?, ?>) decision.event().details().get("request")).get("path"));
     byId("stop").click();
+  }
+
+  static double videoTime(WebElement video) {
+    String t = video.getDomAttribute("data-time");
+    return t == null ? 0 : Double.parseDouble(t);
   }
 
   static int frames(WebElement img) {
@@ -168,7 +205,7 @@ class ConsoleBrowserTest {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void theOperatorIsDeniedACameraOutsideTheirZoneAndSeesWhy() throws Exception {
     WebElement other = byId("other-camera");
     other.clear();
@@ -193,7 +230,7 @@ class ConsoleBrowserTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void theEnglishSwitchTranslatesThePage() throws Exception {
     byId("lang").click();
     browser.waiting(WAIT).until(d -> byId("view").getText().equals("View stream"));
@@ -214,7 +251,7 @@ class ConsoleBrowserTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void theAuditorExportsAndThePageVerifiesTheLogThenRejectsATamperedBundle() throws Exception {
     signIn("auditeur", "aud-pass");
     browser.waiting(WAIT).until(ExpectedConditions.urlContains("auditor.html"));
@@ -298,7 +335,7 @@ class ConsoleBrowserTest {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void theDpoBreaksARuleAndPublishIsRefusedWithOpasError() throws Exception {
     signIn("dpo", "dpo-pass");
     browser.waiting(WAIT).until(ExpectedConditions.urlContains("dpo.html"));
@@ -325,7 +362,7 @@ class ConsoleBrowserTest {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void theDpoDryRunShowsTheChangedDecisionsAndPublishingChangesWhatTheOperatorSees() throws Exception {
     new Select(byId("data-key")).selectByValue("agents");
     js("const t = document.getElementById('data'); const agents = JSON.parse(t.value);"
@@ -380,7 +417,7 @@ class ConsoleBrowserTest {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void theDpoDrawsAPrivacyMaskThenRollsBackAndTheOperatorLosesTheCamera() throws Exception {
     signOut();
     signIn("dpo", "dpo-pass");
@@ -419,7 +456,7 @@ class ConsoleBrowserTest {
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   void aSessionCookieWithAForgedCsrfTokenChangesNothing() throws Exception {
     Object status = ((JavascriptExecutor) browser.driver).executeAsyncScript(
         "const done = arguments[0]; fetch('/console/api/sign-out', {method: 'POST', headers: {'Content-Type':"
@@ -431,7 +468,7 @@ class ConsoleBrowserTest {
   }
 
   @Test
-  @Order(10)
+  @Order(11)
   void aStaleSessionSendsThePersonBackToSignInWithAMessage() throws Exception {
     browser.driver.manage().deleteAllCookies();
     browser.driver.manage().addCookie(new org.openqa.selenium.Cookie.Builder(ConsoleRoutes.COOKIE,

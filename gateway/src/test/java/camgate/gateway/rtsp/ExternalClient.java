@@ -11,10 +11,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs a real client (ffmpeg, GStreamer, VLC) as a process with a deadline, its output kept in files. */
-final class ExternalClient {
+public final class ExternalClient {
 
   /** What a client run gave. */
-  record Run(int exitCode, boolean timedOut, String stdout, String stderr, Duration took) {
+  public record Run(int exitCode, boolean timedOut, String stdout, String stderr, Duration took) {
     @Override
     public String toString() {
       return "exit " + exitCode + (timedOut ? " (killed at deadline)" : "") + " after " + took.toMillis() + " ms\n"
@@ -26,7 +26,7 @@ final class ExternalClient {
   }
 
   /** Skips nothing: fails with the install command if the tool is missing. */
-  static void require(String tool, String debianPackage) {
+  public static void require(String tool, String debianPackage) {
     for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
       if (Files.isExecutable(Path.of(dir, tool))) {
         return;
@@ -35,11 +35,11 @@ final class ExternalClient {
     throw new AssertionError(tool + " is not installed; run ./camgate setup (apt-get install " + debianPackage + ")");
   }
 
-  static Run run(Path workDir, Duration deadline, List<String> command) throws IOException, InterruptedException {
+  public static Run run(Path workDir, Duration deadline, List<String> command) throws IOException, InterruptedException {
     return run(workDir, deadline, command, Map.of());
   }
 
-  static Run run(Path workDir, Duration deadline, List<String> command, Map<String, String> env)
+  public static Run run(Path workDir, Duration deadline, List<String> command, Map<String, String> env)
       throws IOException, InterruptedException {
     Files.createDirectories(workDir);
     Path out = Files.createTempFile(workDir, "client", ".out");
@@ -60,5 +60,16 @@ final class ExternalClient {
     Duration took = Duration.ofNanos(System.nanoTime() - started);
     return new Run(finished ? p.exitValue() : -1, !finished, Files.readString(out, StandardCharsets.UTF_8),
         Files.readString(err, StandardCharsets.UTF_8), took);
+  }
+
+  /** The last {@code frame=N} of FFmpeg's {@code -progress} output: how many pictures it decoded (-1: none said). */
+  public static int lastFrameCount(String progress) {
+    int frames = -1;
+    for (String line : progress.split("\n")) {
+      if (line.startsWith("frame=")) {
+        frames = Integer.parseInt(line.substring(6).trim());
+      }
+    }
+    return frames;
   }
 }

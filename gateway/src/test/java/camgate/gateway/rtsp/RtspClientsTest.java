@@ -89,22 +89,12 @@ class RtspClientsTest {
         "-progress", "pipe:1"));
     assertEquals(0, run.exitCode(), run.toString());
     assertTrue(run.stderr().isBlank(), "ffmpeg reported errors: " + run);
-    int frames = lastFrameCount(run.stdout());
+    int frames = ExternalClient.lastFrameCount(run.stdout());
     assertTrue(frames >= 45, "5 s at 10 fps should decode about 50 frames, got " + frames + "\n" + run);
     TestAccessPort.End end = endOf(access.grants.get(before));
     assertTrue(end.reason().equals("teardown") || end.reason().equals("disconnected"), end.toString());
     assertTrue(end.packets() >= frames, "at least one RTP packet per frame: " + end);
     assertTrue(end.bytes() > end.packets() * RtpPacketizer.HEADER_SIZE, end.toString());
-  }
-
-  static int lastFrameCount(String progress) {
-    int frames = -1;
-    for (String line : progress.split("\n")) {
-      if (line.startsWith("frame=")) {
-        frames = Integer.parseInt(line.substring(6).trim());
-      }
-    }
-    return frames;
   }
 
   @Test
@@ -261,34 +251,9 @@ class RtspClientsTest {
         "error", "-rtsp_transport", "tcp", "-i", url("/cameras/cam-x?purpose=p"), "-frames:v", "20", "-c", "copy",
         "-f", "h264", bitstream.toString()));
     assertEquals(0, receive.exitCode(), receive.toString());
-    ExternalClient.Run decode = ExternalClient.run(dir, Duration.ofSeconds(40), List.of("ffmpeg", "-nostdin", "-v",
-        "error", "-i", bitstream.toString(), "-vsync", "passthrough", dir.resolve("picture-%03d.png").toString()));
-    assertEquals(0, decode.exitCode(), decode.toString());
-    List<Long> sequences = NalUnit.splitAnnexB(java.nio.file.Files.readAllBytes(bitstream)).stream()
-        .map(SequenceSei::parse).filter(java.util.OptionalLong::isPresent).map(java.util.OptionalLong::getAsLong)
-        .toList();
-    List<Path> pictures;
-    try (var files = java.nio.file.Files.list(dir)) {
-      pictures = files.filter(f -> f.getFileName().toString().startsWith("picture-")).sorted().toList();
-    }
-    assertEquals(sequences.size(), pictures.size(), "one sequence SEI per decoded picture");
-    assertTrue(pictures.size() >= 15, "about 20 pictures: " + pictures.size());
-    for (int i = 0; i < pictures.size(); i += 4) {
-      long seq = sequences.get(i);
-      try (org.bytedeco.opencv.opencv_core.Mat got =
-               org.bytedeco.opencv.global.opencv_imgcodecs.imread(pictures.get(i).toString());
-           org.bytedeco.opencv.opencv_core.Mat sent = camgate.gateway.support.Images.decode(camera.jpeg(seq));
-           org.bytedeco.opencv.opencv_core.Mat neighbour =
-               camgate.gateway.support.Images.decode(camera.jpeg(seq + 2))) {
-        double same = org.bytedeco.opencv.global.opencv_core.PSNR(got, sent);
-        double other = org.bytedeco.opencv.global.opencv_core.PSNR(got, neighbour);
-        System.out.printf("picture %d = published frame %d: PSNR %.1f dB (frame %d: %.1f dB)%n", i, seq, same,
-            seq + 2, other);
-        assertTrue(same >= 30, "picture " + i + " vs published frame " + seq + ": PSNR " + same + " dB");
-        assertTrue(same > other + 3, "frame " + seq + " matches better (" + same + " dB) than frame " + (seq + 2)
-            + " (" + other + " dB)");
-      }
-    }
+    DecodedPictures decoded = DecodedPictures.of(dir, bitstream);
+    assertTrue(decoded.pictures().size() >= 15, "about 20 pictures: " + decoded.pictures().size());
+    decoded.assertPublished(camera::jpeg, 4, 3);
   }
 
   @Test
@@ -298,7 +263,7 @@ class RtspClientsTest {
         "error", "-rtsp_transport", "udp", "-i", url("/cameras/cam-x?purpose=p"), "-t", "3", "-f", "null", "-",
         "-progress", "pipe:1"));
     assertEquals(0, run.exitCode(), run.toString());
-    assertTrue(lastFrameCount(run.stdout()) >= 25, run.toString());
+    assertTrue(ExternalClient.lastFrameCount(run.stdout()) >= 25, run.toString());
     assertTrue(endOf(access.grants.get(before)).packets() > 25);
   }
 

@@ -30,7 +30,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.rectangle;
  * A camera view made up for the tests: moving shapes and a visible frame counter, JPEG-encoded and published to a
  * {@link FrameHub} at a fixed rate on its own thread; it remembers the last JPEGs by sequence number.
  */
-final class SyntheticCamera implements AutoCloseable {
+public final class SyntheticCamera implements AutoCloseable {
 
   private static final int REMEMBERED = 400;
 
@@ -50,24 +50,24 @@ final class SyntheticCamera implements AutoCloseable {
     return t;
   });
 
-  SyntheticCamera(int width, int height, int framesPerSecond) {
+  public SyntheticCamera(int width, int height, int framesPerSecond) {
     this.width = width;
     this.height = height;
     hub.publishStatus(new CameraStatus(CameraStatus.State.LIVE, Instant.now(), "synthetic", 0, 0, framesPerSecond));
     ticker.scheduleAtFixedRate(this::publish, 0, 1000 / framesPerSecond, TimeUnit.MILLISECONDS);
   }
 
-  FrameHub hub() {
+  public FrameHub hub() {
     return hub;
   }
 
   /** The JPEG published with this sequence number, if still remembered. */
-  synchronized byte[] jpeg(long seq) {
+  public synchronized byte[] jpeg(long seq) {
     return published.get(seq);
   }
 
   /** Tells the hub the camera went down. */
-  void down() {
+  public void down() {
     hub.publishStatus(new CameraStatus(CameraStatus.State.DOWN, Instant.now(), "unplugged by the test", 0, 0, 0));
   }
 

@@ -152,6 +152,18 @@ public final class TestGateway implements AutoCloseable {
     }
   }
 
+  /**
+   * Publishes, as the DPO would, a policy version that also lets {@code camera} be watched for {@code purpose}.
+   */
+  public void publishPurpose(String camera, String purpose) throws Exception {
+    var publisher = gateway.policyPublisher().orElseThrow(() -> new AssertionError("no signed-bundle publisher"));
+    JsonObject cameras = publisher.activeWithContent().await(30, TimeUnit.SECONDS).getJsonObject("data")
+        .getJsonObject("cameras");
+    cameras.getJsonObject(camera).getJsonArray("purposes").add(purpose);
+    publisher.publish(new JsonObject().put("data", new JsonObject().put("cameras", cameras)), "dpo-test",
+        camera + " also for " + purpose, v -> io.vertx.core.Future.succeededFuture()).await(120, TimeUnit.SECONDS);
+  }
+
   public Gateway gateway() {
     return gateway;
   }
