@@ -131,7 +131,7 @@ public final class Gateway {
     } else {
       try {
         opaProcess = new OpaProcess(config.opaBinary(), config.policyRoots(),
-            config.auditDirectory().resolveSibling("opa.log"));
+            config.auditDirectory().resolveSibling("opa.log"), config.opaListen());
       } catch (Exception e) {
         return Future.failedFuture(e);
       }
@@ -164,7 +164,7 @@ public final class Gateway {
         })
         .compose(bundleUrl -> vertx.<OpaProcess>executeBlocking(() -> OpaProcess.withSignedBundles(config.opaBinary(),
             bundleUrl, BundleSigner.KEY_ID, publisher.publicKey(), dir.resolveSibling("opa-config.json"),
-            dir.resolveSibling("opa.log"))))
+            dir.resolveSibling("opa.log"), config.opaListen())))
         .compose(process -> {
           opaProcess = process;
           return Future.fromCompletionStage(process.start());
