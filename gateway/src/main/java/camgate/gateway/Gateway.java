@@ -106,7 +106,11 @@ public final class Gateway {
   /** Starts a gateway; the future fails (with everything started so far stopped) if any part cannot start. */
   public static Future<Gateway> start(Vertx vertx, GatewayConfig config, Clock clock) {
     Gateway g = new Gateway(vertx, config, clock);
-    return g.startPolicy()
+    return vertx.<Void>executeBlocking(() -> {
+          OwnerOnlyFolder.prepare(config.auditDirectory());
+          return null;
+        })
+        .compose(v -> g.startPolicy())
         .compose(v -> g.checkConfiguration())
         .compose(v -> g.startAudit())
         .compose(v -> g.startMediaStore())
