@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -149,6 +150,9 @@ public final class LoadBench {
       crowd.add(c);
     }
     normal.restart();
+    Map<String, Long> gatewayCpuBefore = threadCpu(Long.toString(pid));
+    long gatewayTotalBefore = processCpu(Long.toString(pid));
+    long generatorCpuBefore = processCpu("self");
     long t0 = System.nanoTime();
     int[] statuses = burst(anonymous, i -> i % 2 == 0 ? HttpRequest.newBuilder(base.resolve("/cameras")).build()
         : HttpRequest.newBuilder(base.resolve("/admin/policy/proposals")).header("Content-Type", "application/json")
@@ -158,6 +162,10 @@ public final class LoadBench {
     int[] badStatuses = burst(bad, i -> fuzzed(random, i));
     Thread.sleep(Math.max(0, 20_000 - (System.nanoTime() - t0) / 1_000_000));
     double fpsDuring = normal.rate();
+    double loadSeconds = (System.nanoTime() - t0) / 1e9;
+    Map<String, Long> gatewayCpu = minus(threadCpu(Long.toString(pid)), gatewayCpuBefore);
+    long gatewayTotal = processCpu(Long.toString(pid)) - gatewayTotalBefore;
+    long generatorCpu = processCpu("self") - generatorCpuBefore;
     loading.set(false);
     sampler.join();
     crowd.forEach(FrameCounter::close);
@@ -185,6 +193,53 @@ public final class LoadBench {
         (auditBytesAfter - auditBytesBefore) / (double) anonymous);
     System.out.printf("files_on_disk before=%d after=%d uploads_dir_exists=%b%n", filesBefore, filesAfter,
         Files.exists(uploads));
+    // Where the time went while the load ran: the gateway's threads by name, and this load generator, which shares
+    // the same cores (a second machine would leave the gateway all of them).
+    StringBuilder groups = new StringBuilder();
+    gatewayCpu.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(8)
+        .forEach(e -> groups.append(String.format(" %s=%.1f", e.getKey().replace(' ', '_'), e.getValue() / TICKS)));
+    System.out.printf("cpu_s over %.1f s of load (%d cores: %.0f cpu_s): gateway=%.1f generator=%.1f; gateway threads:%s%n",
+        loadSeconds, Runtime.getRuntime().availableProcessors(), loadSeconds * Runtime.getRuntime().availableProcessors(),
+        gatewayTotal / TICKS, generatorCpu / TICKS, groups);
+  }
+
+  /** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
+  private static final double TICKS = 100.0;
+
+  /**
+   * CPU time (user + system, clock ticks) of each group of threads of process {@code pid} ("self": this one), a
+   * group being a thread name without its number: "vert.x-eventloo" (names are cut at 15 characters), "ingest-cam-demo",
+   * "redaction-detec", "GC Thread", ... From /proc; threads that ended are not counted.
+   */
+  static Map<String, Long> threadCpu(String pid) throws IOException {
+    Map<String, Long> groups = new java.util.TreeMap<>();
+    try (Stream<Path> tasks = Files.list(Path.of("/proc", pid, "task"))) {
+      for (Path task : tasks.toList()) {
+        String stat;
+        try {
+          stat = Files.readString(task.resolve("stat"));
+        } catch (IOException ended) {
+          continue;
+        }
+        String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[-#0-9]+$", "");
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        groups.merge(name, Long.parseLong(fields[11]) + Long.parseLong(fields[12]), Long::sum);
+      }
+    }
+    return groups;
+  }
+
+  /** CPU time (user + system, clock ticks) of process {@code pid} ("self": this one), ended threads included. */
+  static long processCpu(String pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc", pid, "stat"));
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+  }
+
+  private static Map<String, Long> minus(Map<String, Long> after, Map<String, Long> before) {
+    Map<String, Long> d = new java.util.TreeMap<>();
+    after.forEach((k, v) -> d.put(k, v - before.getOrDefault(k, 0L)));
+    return d;
   }
 
   /** A malformed request: a fuzzed path, a bad header, or a broken body. */
