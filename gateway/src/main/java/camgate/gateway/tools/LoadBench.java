@@ -4,10 +4,8 @@ import camgate.gateway.ApiKeys;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -162,6 +160,7 @@ public final class LoadBench {
     int[] badStatuses = burst(bad, i -> fuzzed(random, i));
     Thread.sleep(Math.max(0, 20_000 - (System.nanoTime() - t0) / 1_000_000));
     double fpsDuring = normal.rate();
+    long received = normal.bytes.get() + crowd.stream().mapToLong(c -> c.bytes.get()).sum();
     double loadSeconds = (System.nanoTime() - t0) / 1e9;
     Map<String, Long> gatewayCpu = minus(threadCpu(Long.toString(pid)), gatewayCpuBefore);
     long gatewayTotal = processCpu(Long.toString(pid)) - gatewayTotalBefore;
@@ -198,9 +197,10 @@ public final class LoadBench {
     StringBuilder groups = new StringBuilder();
     gatewayCpu.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(8)
         .forEach(e -> groups.append(String.format(" %s=%.1f", e.getKey().replace(' ', '_'), e.getValue() / TICKS)));
-    System.out.printf("cpu_s over %.1f s of load (%d cores: %.0f cpu_s): gateway=%.1f generator=%.1f; gateway threads:%s%n",
+    System.out.printf("cpu_s over %.1f s of load (%d cores: %.0f cpu_s): gateway=%.1f generator=%.1f "
+        + "(streams received %d MB, generator %.1f cpu_s per GB); gateway threads:%s%n",
         loadSeconds, Runtime.getRuntime().availableProcessors(), loadSeconds * Runtime.getRuntime().availableProcessors(),
-        gatewayTotal / TICKS, generatorCpu / TICKS, groups);
+        gatewayTotal / TICKS, generatorCpu / TICKS, received >> 20, generatorCpu / TICKS / (received / 1e9), groups);
   }
 
   /** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
@@ -307,13 +307,35 @@ public final class LoadBench {
     return sorted.isEmpty() ? Double.NaN : sorted.get(Math.min(sorted.size() - 1, (int) (p * sorted.size()))) / 1e6;
   }
 
+  /**
+   * Opens a stream on a plain socket and returns its body as the socket delivers it. The JDK's HTTP client, used
+   * before, copied each stream through its own selector thread and buffer queue: with 100 consumers that load
+   * generator took CPU the gateway needs on the same cores (see the cpu_s line).
+   */
   private InputStream open(String key, String path) throws Exception {
-    HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(base.resolve(path))
-        .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofInputStream());
-    if (r.statusCode() != 200) {
-      throw new IllegalStateException("stream refused: HTTP " + r.statusCode());
+    java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort());
+    socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + base.getHost() + ":" + base.getPort()
+        + "\r\nAuthorization: Bearer " + key + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+    InputStream in = new java.io.BufferedInputStream(socket.getInputStream(), 65536);
+    String status = line(in);
+    if (!status.startsWith("HTTP/1.1 200")) {
+      socket.close();
+      throw new IllegalStateException("stream refused: " + status);
     }
-    return r.body();
+    while (!line(in).isEmpty()) {
+      // response headers
+    }
+    return in;
+  }
+
+  private static String line(InputStream in) throws IOException {
+    StringBuilder b = new StringBuilder();
+    for (int c = in.read(); c >= 0 && c != '\n'; c = in.read()) {
+      if (c != '\r') {
+        b.append((char) c);
+      }
+    }
+    return b.toString();
   }
 
   private long auditSize() throws Exception {
@@ -406,6 +428,7 @@ public final class LoadBench {
     private final InputStream in;
     private final int rate;
     private final AtomicLong frames = new AtomicLong();
+    private final AtomicLong bytes = new AtomicLong();
     private volatile long since = System.nanoTime();
     private volatile long framesAtSince;
     private volatile boolean closed;
@@ -423,18 +446,19 @@ public final class LoadBench {
 
     @Override
     public void run() {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.ISO_8859_1), 8192)) {
-        char[] chunk = new char[rate > 0 ? Math.max(1, rate / 10) : 65536];
-        String boundary = "--camgateframe";
+      try (in) {
+        byte[] chunk = new byte[rate > 0 ? Math.max(1, rate / 10) : 65536];
+        byte[] boundary = "--camgateframe".getBytes(StandardCharsets.US_ASCII);
         int matched = 0;
         while (!closed) {
-          int n = r.read(chunk);
+          int n = in.read(chunk);
           if (n < 0) {
             return;
           }
+          bytes.addAndGet(n);
           for (int i = 0; i < n; i++) {
-            matched = chunk[i] == boundary.charAt(matched) ? matched + 1 : (chunk[i] == '-' ? 1 : 0);
-            if (matched == boundary.length()) {
+            matched = chunk[i] == boundary[matched] ? matched + 1 : (chunk[i] == '-' ? 1 : 0);
+            if (matched == boundary.length) {
               frames.incrementAndGet();
               matched = 0;
             }
