@@ -78,8 +78,9 @@ final class AuditStore implements AutoCloseable {
    */
   static AuditStore connect(String url, Path databaseFile) throws SQLException, IOException {
     Path parent = databaseFile.toAbsolutePath().getParent();
-    if (parent != null) {
-      Files.createDirectories(parent);
+    if (parent != null && !Files.isDirectory(parent)) {
+      // H2 writes more than the database beside it (a trace file on errors): a folder of its own, owner-only.
+      Files.createDirectories(parent, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
     Connection write = DriverManager.getConnection(url);
     Connection side = null;

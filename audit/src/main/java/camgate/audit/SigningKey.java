@@ -88,8 +88,8 @@ final class SigningKey {
   /** Writes the PKCS#8 PEM, creating the file with mode 600 before any secret byte is written. BLOCKING. */
   void writeTo(Path file) throws IOException {
     Path parent = file.toAbsolutePath().getParent();
-    if (parent != null) {
-      Files.createDirectories(parent);
+    if (parent != null && !Files.isDirectory(parent)) {
+      Files.createDirectories(parent, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
     try {
       if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {

@@ -193,6 +193,19 @@ class AuditLogTest {
     assertTrue(e.getMessage().contains("modified outside the log"), e.getMessage());
   }
 
+  /** Who watched what is personal data: the folders the log creates for it are its owner's alone. */
+  @Test
+  void theFoldersTheLogCreatesAreOwnerOnly() throws Exception {
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+    AuditLogOptions o = options(tmp.resolve("data"));
+    try (AuditLog log = AuditLog.open(o)) {
+      log.append(event(1));
+      assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp.resolve("data"))));
+      assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(
+          AuditStore.fileOf(o.databaseFile()))));
+    }
+  }
+
   @Test
   void signingKeyIsOwnerOnly() throws Exception {
     AuditLogOptions o = options(tmp);

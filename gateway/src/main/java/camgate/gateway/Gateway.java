@@ -108,7 +108,11 @@ public final class Gateway {
   /** Starts a gateway; the future fails (with everything started so far stopped) if any part cannot start. */
   public static Future<Gateway> start(Vertx vertx, GatewayConfig config, Clock clock) {
     Gateway g = new Gateway(vertx, config, clock);
-    return g.startPolicy()
+    return vertx.<Void>executeBlocking(() -> {
+          OwnerOnlyFolder.prepare(config.auditDirectory());
+          return null;
+        })
+        .compose(v -> g.startPolicy())
         .compose(v -> g.checkConfiguration())
         .compose(v -> g.startAudit())
         .compose(v -> g.startMediaStore())
@@ -133,7 +137,7 @@ public final class Gateway {
     } else {
       try {
         opaProcess = new OpaProcess(config.opaBinary(), config.policyRoots(),
-            config.auditDirectory().resolveSibling("opa.log"));
+            config.auditDirectory().resolveSibling("opa.log"), config.opaListen());
       } catch (Exception e) {
         return Future.failedFuture(e);
       }
@@ -166,7 +170,7 @@ public final class Gateway {
         })
         .compose(bundleUrl -> vertx.<OpaProcess>executeBlocking(() -> OpaProcess.withSignedBundles(config.opaBinary(),
             bundleUrl, BundleSigner.KEY_ID, publisher.publicKey(), dir.resolveSibling("opa-config.json"),
-            dir.resolveSibling("opa.log"))))
+            dir.resolveSibling("opa.log"), config.opaListen())))
         .compose(process -> {
           opaProcess = process;
           return Future.fromCompletionStage(process.start());

@@ -1,5 +1,6 @@
 package camgate.gateway;
 
+import camgate.gateway.policy.OpaProcess;
 import camgate.redaction.Detectors;
 import camgate.redaction.RedactionSettings;
 import camgate.gateway.console.ConsoleSettings;
@@ -49,6 +50,11 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
     Object smallFaces = raw.getJsonObject("redaction", new JsonObject()).getValue("small_faces");
     if (smallFaces != null && !(smallFaces instanceof Boolean)) {
       throw new IllegalArgumentException("redaction.small_faces must be true or false, found " + smallFaces);
+    }
+    Object listen = raw.getJsonObject("opa", new JsonObject()).getValue("listen");
+    if (listen != null && !"unix".equals(listen) && !"tcp".equals(listen)) {
+      throw new IllegalArgumentException("opa.listen must be \"unix\" (OPA on a Unix socket in an owner-only "
+          + "folder, the default) or \"tcp\" (a loopback port), found " + listen);
     }
     Object duty = raw.getJsonObject("redaction", new JsonObject()).getValue("detection_duty");
     if (duty != null && !(duty instanceof Number n && n.doubleValue() > 0 && n.doubleValue() <= 1)) {
@@ -154,6 +160,15 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
    */
   public boolean signedBundles() {
     return opaUrl.isEmpty() && raw.getJsonObject("opa", new JsonObject()).getBoolean("signed_bundles", true);
+  }
+
+  /**
+   * How the gateway reaches its own OPA ({@code opa.listen}): a Unix socket in an owner-only folder (default,
+   * {@code "unix"}), or a loopback port ({@code "tcp"}, for a system without Unix sockets).
+   */
+  public OpaProcess.Listen opaListen() {
+    return "tcp".equals(raw.getJsonObject("opa", new JsonObject()).getValue("listen")) ? OpaProcess.Listen.TCP_LOOPBACK
+        : OpaProcess.Listen.UNIX_SOCKET;
   }
 
   /** How long a publication waits for OPA to report the new revision active ({@code opa.activation_timeout_ms}). */

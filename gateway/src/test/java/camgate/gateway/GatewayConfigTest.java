@@ -1,5 +1,6 @@
 package camgate.gateway;
 
+import camgate.gateway.policy.OpaProcess;
 import camgate.gateway.camera.PrivacyMaskRefresh;
 import camgate.redaction.Detectors;
 import io.vertx.core.json.JsonArray;
@@ -46,6 +47,16 @@ class GatewayConfigTest {
           () -> GatewayConfig.fromJson(json, BASE), "detection_duty " + wrong);
       assertTrue(e.getMessage().contains("redaction.detection_duty must be a number in (0, 1]"), e.getMessage());
     }
+  }
+
+  @Test
+  void opaListensOnItsUnixSocketUnlessTcpIsAskedFor() {
+    assertEquals(OpaProcess.Listen.UNIX_SOCKET, GatewayConfig.fromJson(new JsonObject(), BASE).opaListen());
+    JsonObject tcp = new JsonObject().put("opa", new JsonObject().put("listen", "tcp"));
+    assertEquals(OpaProcess.Listen.TCP_LOOPBACK, GatewayConfig.fromJson(tcp, BASE).opaListen());
+    JsonObject wrong = new JsonObject().put("opa", new JsonObject().put("listen", "udp"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GatewayConfig.fromJson(wrong, BASE));
+    assertTrue(e.getMessage().contains("opa.listen must be \"unix\""), e.getMessage());
   }
 
   @Test

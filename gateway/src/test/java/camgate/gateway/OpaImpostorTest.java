@@ -16,15 +16,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A local process that takes OPA's port while OPA is down and answers "allow" to everything is not
- * believed: with signed bundles a decision must name a revision the gateway published.
+ * With OPA on a loopback port ({@code opa.listen: "tcp"}, the fallback), a local process that takes OPA's port
+ * while OPA is down and answers "allow" to everything is not believed: with signed bundles a decision must name a
+ * revision the gateway published. (On its Unix socket, the default, no other user can reach OPA or take its place:
+ * {@code OpaSocketTest}.)
  */
 class OpaImpostorTest {
 
   @Test
   void anImpostorAnsweringAllowOnOpasPortIsNotBelieved() throws Exception {
     Vertx impostorVertx = Vertx.vertx();
-    try (TestGateway gw = TestGateway.builder().start()) {
+    try (TestGateway gw = TestGateway.builder().opaOverTcp().start()) {
       assertEquals(200, gw.get("/cameras", TestGateway.OPERATOR_KEY).statusCode(), "the real OPA decides");
       OpaProcess opa = gw.gateway().opaProcess().orElseThrow();
       int port = opa.url().getPort();

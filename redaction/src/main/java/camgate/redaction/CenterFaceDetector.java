@@ -4,7 +4,6 @@ import static org.bytedeco.opencv.global.opencv_core.CV_32F;
 import static org.bytedeco.opencv.global.opencv_dnn.blobFromImage;
 
 import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.io.IOException;
@@ -12,7 +11,6 @@ import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Rect;
@@ -46,8 +44,7 @@ final class CenterFaceDetector implements ObjectDetector {
   private static final double LOCALISATION_ERROR = 6;
 
   private final ModelInfo model;
-  private final OrtEnvironment env;
-  private final OrtSession session;
+  private final OnnxNetwork network;
   private final Resolution resolution;
   /** The finer look for small faces, null for none. */
   private final SmallFaces smallFaces;
@@ -69,11 +66,10 @@ final class CenterFaceDetector implements ObjectDetector {
     this.model = new ModelInfo(FILE, file.sha256(), threshold);
     this.resolution = resolution;
     this.smallFaces = smallFaces;
-    this.env = OrtEnvironment.getEnvironment();
     try {
       byte[] dynamic = OnnxGraphShapes.dynamic(Files.readAllBytes(file.path()),
           Set.of(INPUT, HEAT, SCALE, OFFSET, LANDMARKS));
-      this.session = InferenceSessions.open(env, dynamic);
+      this.network = OnnxNetwork.load("face", dynamic);
     } catch (OrtException | IllegalArgumentException e) {
       throw new IOException("ONNX Runtime could not load " + file.path() + ": " + e.getMessage()
           + "; delete it and run ./camgate setup", e);
@@ -165,11 +161,10 @@ final class CenterFaceDetector implements ObjectDetector {
     int w = roundUp32(region.w() * scale);
     int h = roundUp32(region.h() * scale);
     try (Rect rect = new Rect(region.x(), region.y(), region.w(), region.h()); Mat crop = new Mat(bgr, rect);
-        Mat blob = blobFromImage(crop, 1.0, new Size(w, h), new Scalar(0.0), false, false, CV_32F);
-        OnnxTensor tensor = OnnxTensor.createTensor(env, blob.<FloatBuffer>createBuffer(), new long[] {1, 3, h, w});
-        OrtSession.Result out = session.run(Map.of(INPUT, tensor), Set.of(HEAT, SCALE, OFFSET))) {
-      return decode(buffer(out, HEAT), buffer(out, SCALE), buffer(out, OFFSET), h / 4, w / 4, region, w, h,
-          threshold);
+        Mat blob = blobFromImage(crop, 1.0, new Size(w, h), new Scalar(0.0), false, false, CV_32F)) {
+      return network.run(INPUT, blob.createBuffer(), new long[] {1, 3, h, w}, Set.of(HEAT, SCALE, OFFSET),
+          out -> decode(buffer(out, HEAT), buffer(out, SCALE), buffer(out, OFFSET), h / 4, w / 4, region, w, h,
+              threshold));
     } catch (OrtException e) {
       throw new IllegalStateException("the face detector failed on a " + region.w() + "x" + region.h()
           + " region of a " + bgr.cols() + "x" + bgr.rows() + " frame: " + e.getMessage(), e);
@@ -215,12 +210,9 @@ final class CenterFaceDetector implements ObjectDetector {
     return Math.max(32, (int) Math.ceil(v / 32) * 32);
   }
 
+  /** Waits for the runs in flight, stopping them, then frees the network (see {@link OnnxNetwork#close()}). */
   @Override
   public void close() {
-    try {
-      session.close();
-    } catch (OrtException e) {
-      throw new IllegalStateException("closing the face detector failed", e);
-    }
+    network.close();
   }
 }

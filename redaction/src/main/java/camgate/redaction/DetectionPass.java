@@ -127,8 +127,8 @@ final class DetectionPass implements AutoCloseable {
 
   /**
    * Abandons the pass and frees the thumbnail. A pass already running is interrupted (a stalled test detector
-   * returns) and waited for, up to 30 s: closing the shared detectors while a native ONNX Runtime call still runs on
-   * them crashes the JVM.
+   * returns) and waited for, up to 30 s: it reads its frame with OpenCV until it ends, and the shared detectors are
+   * closed only after their passes.
    */
   @Override
   public void close() {

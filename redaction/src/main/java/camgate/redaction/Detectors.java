@@ -259,8 +259,8 @@ public final class Detectors implements AutoCloseable {
   @Override
   public void close() {
     threads.shutdownNow();
-    // Closing a model while a native ONNX Runtime or OpenCV call still runs on it aborts the whole JVM
-    // (seen: "LogStart must pair with LogEnd").
+    // The ONNX networks are safe to close under a run (OnnxNetwork stops and waits for it), but a pass in progress
+    // still reads its frame with OpenCV, and a detector a program injects need not be safe at all: wait first.
     try {
       if (!threads.awaitTermination(30, TimeUnit.SECONDS)) {
         LOG.error("a detection pass did not stop within 30 s; leaving the models open");

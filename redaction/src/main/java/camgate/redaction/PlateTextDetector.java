@@ -16,15 +16,13 @@ import static org.bytedeco.opencv.global.opencv_imgproc.getStructuringElement;
 import static org.bytedeco.opencv.global.opencv_imgproc.threshold;
 
 import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.MatVector;
@@ -46,18 +44,18 @@ final class PlateTextDetector implements ObjectDetector {
   private static final double UNCLIP_RATIO = 1.6;
 
   private final ModelInfo model;
-  private final OrtEnvironment env;
-  private final OrtSession session;
+  private final OnnxNetwork network;
   private final String input;
+  private final Set<String> output;
   private final int maxSide;
 
   PlateTextDetector(ModelFile file, float boxThreshold, int maxSide) throws IOException {
     this.model = new ModelInfo(FILE, file.sha256(), boxThreshold);
     this.maxSide = maxSide;
-    this.env = OrtEnvironment.getEnvironment();
     try {
-      this.session = InferenceSessions.open(env, Files.readAllBytes(file.path()));
-      this.input = session.getInputNames().iterator().next();
+      this.network = OnnxNetwork.load("plate text", Files.readAllBytes(file.path()));
+      this.input = network.firstInput();
+      this.output = Set.of(network.firstOutput());
     } catch (OrtException e) {
       throw new IOException("ONNX Runtime could not load " + file.path() + ": " + e.getMessage()
           + "; delete it and run ./camgate setup", e);
@@ -88,12 +86,9 @@ final class PlateTextDetector implements ObjectDetector {
     try (Rect rect = new Rect(region.x(), region.y(), region.w(), region.h()); Mat crop = new Mat(bgr, rect);
         Mat blob = blobFromImage(crop, 1 / 127.5, new Size(w, h), new Scalar(127.5, 127.5, 127.5, 0), false, false,
             CV_32F)) {
-      FloatBuffer data = blob.createBuffer();
-      try (OnnxTensor tensor = OnnxTensor.createTensor(env, data, new long[] {1, 3, h, w});
-          OrtSession.Result result = session.run(Map.of(input, tensor))) {
-        FloatBuffer prob = ((OnnxTensor) result.get(0)).getFloatBuffer();
-        return boxes(prob, w, h, region, bgr.cols(), bgr.rows());
-      }
+      FloatBuffer prob = network.run(input, blob.createBuffer(), new long[] {1, 3, h, w}, output,
+          result -> ((OnnxTensor) result.get(0)).getFloatBuffer());
+      return boxes(prob, w, h, region, bgr.cols(), bgr.rows());
     } catch (OrtException e) {
       throw new IllegalStateException("the plate text detector failed on a " + region.w() + "x" + region.h()
           + " region of a " + bgr.cols() + "x" + bgr.rows() + " frame: " + e.getMessage(), e);
@@ -156,12 +151,9 @@ final class PlateTextDetector implements ObjectDetector {
         (int) Math.ceil(w + 2 * gx), (int) Math.ceil(h + 2 * gy), (float) score), frameW, frameH);
   }
 
+  /** Waits for the runs in flight, stopping them, then frees the network (see {@link OnnxNetwork#close()}). */
   @Override
   public void close() {
-    try {
-      session.close();
-    } catch (OrtException e) {
-      throw new IllegalStateException("closing the plate text detector failed", e);
-    }
+    network.close();
   }
 }

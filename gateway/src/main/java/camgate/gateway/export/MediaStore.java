@@ -66,6 +66,8 @@ public final class MediaStore implements AutoCloseable {
               audit_seq BIGINT NOT NULL,
               destination VARCHAR(2000) NOT NULL)""");
       }
+      // H2 creates its file with the process's umask: the register names who exported what, owner-only too.
+      Files.setPosixFilePermissions(directory.resolve("media.mv.db"), PosixFilePermissions.fromString("rw-------"));
       return new MediaStore(c, files);
     } catch (SQLException e) {
       throw new IOException("cannot open the media register in " + directory + ": " + e.getMessage()

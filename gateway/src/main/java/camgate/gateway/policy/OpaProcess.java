@@ -5,7 +5,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.HttpURLConnection;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -28,9 +27,14 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The gateway's own OPA server on loopback: started over the policy folders, or configured to
- * download signed bundles from the gateway ({@link #withSignedBundles}); watched, restarted when it
- * dies, stopped with the gateway and never restarted once stopping began.
+ * The gateway's own OPA server: started over the policy folders, or configured to download signed
+ * bundles from the gateway ({@link #withSignedBundles}); watched, restarted when it dies, stopped with
+ * the gateway and never restarted once stopping began.
+ *
+ * <p>OPA listens on a Unix socket in a folder only this user may enter ({@link Listen#UNIX_SOCKET}, the
+ * default): no other local user can reach it, or take its place while it restarts and receive the
+ * gateway's token, as one could take a free loopback port. {@link Listen#TCP_LOOPBACK} is the fallback
+ * ({@code opa.listen: "tcp"}), where the token and, with signed bundles, the revision check remain.
  *
  * <p>OPA ends with the JVM: it is started through {@code setpriv --pdeathsig KILL} (util-linux), so the
  * kernel kills it when the JVM dies, even by {@code kill -9}; its pid is kept in {@code opa.pid} beside
@@ -44,6 +48,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * process's life, kept in one place so the locking between them can be read at once.
  */
 public final class OpaProcess implements AutoCloseable {
+
+  /** How OPA is reached. */
+  public enum Listen {
+    /** {@code opa-socket/opa.sock} beside OPA's log, the folder 0700. */
+    UNIX_SOCKET,
+    /** A free port on 127.0.0.1. */
+    TCP_LOOPBACK
+  }
+
+  /** The longest path a Unix socket address holds (sun_path is 108 bytes with its terminating NUL). */
+  private static final int MAX_SOCKET_PATH = 107;
 
   private static final Logger LOG = LoggerFactory.getLogger(OpaProcess.class);
   private static final Duration HEALTH_WAIT = Duration.ofSeconds(30);
@@ -83,6 +98,8 @@ public final class OpaProcess implements AutoCloseable {
   private final Object lifecycle = new Object();
   private final Thread shutdownHook = new Thread(this::close, "opa-shutdown");
   private volatile Runnable beforeLaunch = () -> { };
+  /** OPA's socket, null when it listens on {@link #port}. */
+  private final Path socket;
   private final int port;
   private final String token = newToken();
   private final AtomicInteger restarts = new AtomicInteger();
@@ -92,12 +109,18 @@ public final class OpaProcess implements AutoCloseable {
 
   private final List<String> sources;
 
-  /** An OPA that loads the policy folders directly (the mode without signed bundles). */
+  /** An OPA on its Unix socket that loads the policy folders directly (the mode without signed bundles). */
   public OpaProcess(Path binary, List<Path> roots, Path logFile) throws IOException {
-    this(binary, roots, roots.stream().map(Path::toString).toList(), logFile);
+    this(binary, roots, logFile, Listen.UNIX_SOCKET);
   }
 
-  private OpaProcess(Path binary, List<Path> roots, List<String> sources, Path logFile) throws IOException {
+  /** An OPA that loads the policy folders directly (the mode without signed bundles). */
+  public OpaProcess(Path binary, List<Path> roots, Path logFile, Listen listen) throws IOException {
+    this(binary, roots, roots.stream().map(Path::toString).toList(), logFile, listen);
+  }
+
+  private OpaProcess(Path binary, List<Path> roots, List<String> sources, Path logFile, Listen listen)
+      throws IOException {
     this.binary = binary;
     this.roots = List.copyOf(roots);
     this.sources = List.copyOf(sources);
@@ -105,7 +128,19 @@ public final class OpaProcess implements AutoCloseable {
     this.log = new RotatingLog(logFile, LOG_FILE_BYTES, LOG_FILES);
     this.systemPolicy = logFile.toAbsolutePath().resolveSibling("opa-system");
     this.pidFile = logFile.toAbsolutePath().resolveSibling("opa.pid");
-    this.port = freeLoopbackPort();
+    if (listen == Listen.UNIX_SOCKET) {
+      this.socket = logFile.toAbsolutePath().resolveSibling("opa-socket").resolve("opa.sock");
+      int length = socket.toString().getBytes(StandardCharsets.UTF_8).length;
+      if (length > MAX_SOCKET_PATH) {
+        throw new IOException("OPA's socket " + socket + " would be " + length + " bytes long, over the "
+            + MAX_SOCKET_PATH + " a Unix socket address holds; put the gateway's folder (audit.dir) on a shorter "
+            + "path, or set opa.listen to \"tcp\"");
+      }
+      this.port = 0;
+    } else {
+      this.socket = null;
+      this.port = freeLoopbackPort();
+    }
   }
 
   /**
@@ -117,6 +152,12 @@ public final class OpaProcess implements AutoCloseable {
    */
   public static OpaProcess withSignedBundles(Path binary, URI bundleService, String keyId, Path publicKey,
                                              Path configFile, Path logFile) throws IOException {
+    return withSignedBundles(binary, bundleService, keyId, publicKey, configFile, logFile, Listen.UNIX_SOCKET);
+  }
+
+  /** As {@link #withSignedBundles(Path, URI, String, Path, Path, Path)}, reached as {@code listen} says. */
+  public static OpaProcess withSignedBundles(Path binary, URI bundleService, String keyId, Path publicKey,
+                                             Path configFile, Path logFile, Listen listen) throws IOException {
     JsonObject config = new JsonObject()
         .put("services", new JsonObject().put("camgate-gateway", new JsonObject().put("url", bundleService.toString())))
         .put("bundles", new JsonObject().put("camgate", new JsonObject()
@@ -134,12 +175,19 @@ public final class OpaProcess implements AutoCloseable {
     Files.createDirectories(configFile.toAbsolutePath().getParent());
     writePrivate(configFile, config.encodePrettily());  // JSON is YAML
     return new OpaProcess(binary, List.of(), List.of("-c", configFile.toString(),
-        "--set-file", "keys." + keyId + ".key=" + publicKey.toAbsolutePath()), logFile);
+        "--set-file", "keys." + keyId + ".key=" + publicKey.toAbsolutePath()), logFile, listen);
   }
 
-  /** Where this OPA listens; stable across restarts. */
+  /** Where this OPA listens, {@code unix:/.../opa-socket/opa.sock} or {@code http://127.0.0.1:port}; stable. */
   public URI url() {
-    return URI.create("http://127.0.0.1:" + port);
+    if (socket == null) {
+      return URI.create("http://127.0.0.1:" + port);
+    }
+    try {
+      return new URI("unix", null, socket.toString(), null);
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalStateException("OPA's socket path " + socket + " makes no URI", e);
+    }
   }
 
   /** Where this OPA listens and the token it admits (random per OpaProcess, kept across restarts). */
@@ -253,6 +301,11 @@ public final class OpaProcess implements AutoCloseable {
 
   private Process launch() throws IOException {
     writeSystemPolicy();
+    String address = "127.0.0.1:" + port;
+    if (socket != null) {
+      prepareSocketFolder();
+      address = "unix://" + socket;
+    }
     List<String> command = new ArrayList<>();
     if (Files.isExecutable(SETPRIV)) {
       command.addAll(List.of(SETPRIV.toString(), "--pdeathsig", "KILL", "--"));
@@ -261,7 +314,7 @@ public final class OpaProcess implements AutoCloseable {
           + "through {}; install util-linux", SETPRIV, pidFile);
     }
     command.addAll(List.of(binary.toString(), "run", "--server",
-        "--addr", "127.0.0.1:" + port,
+        "--addr", address,
         // Only the gateway may ask: system.authz admits this process's token and nothing else, so no
         // other local process can query OPA or read its policy data.
         "--authentication=token", "--authorization=basic",
@@ -269,6 +322,9 @@ public final class OpaProcess implements AutoCloseable {
         "--set", "decision_logs.console=true",
         "--set", "decision_logs.drop_decision=/system/log/drop",
         "--set", PID_FILE_LABEL + pidFile));
+    if (socket != null) {
+      command.addAll(List.of("--unix-socket-perm", "600"));
+    }
     command.addAll(sources);
     command.add(systemPolicy.toString());
     LOG.info("starting OPA: {}", String.join(" ", command));
@@ -291,6 +347,21 @@ public final class OpaProcess implements AutoCloseable {
     writePrivate(systemPolicy.resolve("log.rego"), DROP_DECISION_LOGS);
     // The token's hash, not the token: the file does not give access.
     writePrivate(systemPolicy.resolve("authz.rego"), AUTHZ.replace("TOKEN_SHA256", sha256Hex(token)));
+  }
+
+  /**
+   * Makes OPA's socket folder owner-only (0700, even if it existed with other modes: a folder another user could
+   * enter would let them reach the socket or bind one there first) and removes the socket a killed OPA left behind,
+   * which would keep a new one from binding.
+   */
+  private void prepareSocketFolder() throws IOException {
+    Path folder = socket.getParent();
+    if (!Files.isDirectory(folder, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      Files.createDirectories(folder, PosixFilePermissions.asFileAttribute(
+          PosixFilePermissions.fromString("rwx------")));
+    }
+    Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwx------"));
+    Files.deleteIfExists(socket);
   }
 
   private static String newToken() {
@@ -379,11 +450,8 @@ public final class OpaProcess implements AutoCloseable {
             + "a broken policy or data file is the usual cause: see " + logFile);
       }
       try {
-        HttpURLConnection c = (HttpURLConnection) url().resolve("/health").toURL().openConnection();
-        c.setRequestProperty("Authorization", endpoint().authorization());
-        c.setConnectTimeout(200);
-        c.setReadTimeout(500);
-        if (c.getResponseCode() == 200) {
+        if (OpaExchange.status(url(), "GET", "/health", endpoint().authorization(), "", Duration.ofMillis(500))
+            == 200) {
           return;
         }
       } catch (IOException notYet) {

@@ -146,9 +146,17 @@ public record PolicySet(Map<String, String> modules, JsonObject data) {
    * (non-test) module's package. OPA erases what lies under a bundle's roots when it activates it, so
    * they must leave out {@code system}, where the gateway's own OPA modules live.
    *
-   * @throws IllegalArgumentException when a data key or a module's package is under {@code system}
+   * @throws IllegalArgumentException when a data key or a module's package is under {@code system}, or a data key
+   *     is empty or has a '/'
    */
   public SortedSet<String> bundleRoots() {
+    for (String key : data.fieldNames()) {
+      // A manifest root is a slash-separated path: "" would claim all of data, "system/authz" a part of system.
+      if (key.isEmpty() || key.contains("/")) {
+        throw new IllegalArgumentException("data key '" + key + "' must be a non-empty name without '/': each "
+            + "top-level data key is a root of the published bundle; nest the value under a plain key instead");
+      }
+    }
     SortedSet<String> roots = new TreeSet<>(data.fieldNames());
     for (Map.Entry<String, String> e : modules.entrySet()) {
       Matcher m = PACKAGE.matcher(e.getValue());

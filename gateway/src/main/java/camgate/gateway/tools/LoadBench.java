@@ -4,10 +4,8 @@ import camgate.gateway.ApiKeys;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -149,6 +148,9 @@ public final class LoadBench {
       crowd.add(c);
     }
     normal.restart();
+    Map<String, Long> gatewayCpuBefore = threadCpu(Long.toString(pid));
+    long gatewayTotalBefore = processCpu(Long.toString(pid));
+    long generatorCpuBefore = processCpu("self");
     long t0 = System.nanoTime();
     int[] statuses = burst(anonymous, i -> i % 2 == 0 ? HttpRequest.newBuilder(base.resolve("/cameras")).build()
         : HttpRequest.newBuilder(base.resolve("/admin/policy/proposals")).header("Content-Type", "application/json")
@@ -158,6 +160,11 @@ public final class LoadBench {
     int[] badStatuses = burst(bad, i -> fuzzed(random, i));
     Thread.sleep(Math.max(0, 20_000 - (System.nanoTime() - t0) / 1_000_000));
     double fpsDuring = normal.rate();
+    long received = normal.bytes.get() + crowd.stream().mapToLong(c -> c.bytes.get()).sum();
+    double loadSeconds = (System.nanoTime() - t0) / 1e9;
+    Map<String, Long> gatewayCpu = minus(threadCpu(Long.toString(pid)), gatewayCpuBefore);
+    long gatewayTotal = processCpu(Long.toString(pid)) - gatewayTotalBefore;
+    long generatorCpu = processCpu("self") - generatorCpuBefore;
     loading.set(false);
     sampler.join();
     crowd.forEach(FrameCounter::close);
@@ -185,6 +192,54 @@ public final class LoadBench {
         (auditBytesAfter - auditBytesBefore) / (double) anonymous);
     System.out.printf("files_on_disk before=%d after=%d uploads_dir_exists=%b%n", filesBefore, filesAfter,
         Files.exists(uploads));
+    // Where the time went while the load ran: the gateway's threads by name, and this load generator, which shares
+    // the same cores (a second machine would leave the gateway all of them).
+    StringBuilder groups = new StringBuilder();
+    gatewayCpu.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(8)
+        .forEach(e -> groups.append(String.format(" %s=%.1f", e.getKey().replace(' ', '_'), e.getValue() / TICKS)));
+    System.out.printf("cpu_s over %.1f s of load (%d cores: %.0f cpu_s): gateway=%.1f generator=%.1f "
+        + "(streams received %d MB, generator %.1f cpu_s per GB); gateway threads:%s%n",
+        loadSeconds, Runtime.getRuntime().availableProcessors(), loadSeconds * Runtime.getRuntime().availableProcessors(),
+        gatewayTotal / TICKS, generatorCpu / TICKS, received >> 20, generatorCpu / TICKS / (received / 1e9), groups);
+  }
+
+  /** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
+  private static final double TICKS = 100.0;
+
+  /**
+   * CPU time (user + system, clock ticks) of each group of threads of process {@code pid} ("self": this one), a
+   * group being a thread name without its number: "vert.x-eventloo" (names are cut at 15 characters), "ingest-cam-demo",
+   * "redaction-detec", "GC Thread", ... From /proc; threads that ended are not counted.
+   */
+  static Map<String, Long> threadCpu(String pid) throws IOException {
+    Map<String, Long> groups = new java.util.TreeMap<>();
+    try (Stream<Path> tasks = Files.list(Path.of("/proc", pid, "task"))) {
+      for (Path task : tasks.toList()) {
+        String stat;
+        try {
+          stat = Files.readString(task.resolve("stat"));
+        } catch (IOException ended) {
+          continue;
+        }
+        String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[-#0-9]+$", "");
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        groups.merge(name, Long.parseLong(fields[11]) + Long.parseLong(fields[12]), Long::sum);
+      }
+    }
+    return groups;
+  }
+
+  /** CPU time (user + system, clock ticks) of process {@code pid} ("self": this one), ended threads included. */
+  static long processCpu(String pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc", pid, "stat"));
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+  }
+
+  private static Map<String, Long> minus(Map<String, Long> after, Map<String, Long> before) {
+    Map<String, Long> d = new java.util.TreeMap<>();
+    after.forEach((k, v) -> d.put(k, v - before.getOrDefault(k, 0L)));
+    return d;
   }
 
   /** A malformed request: a fuzzed path, a bad header, or a broken body. */
@@ -252,13 +307,35 @@ public final class LoadBench {
     return sorted.isEmpty() ? Double.NaN : sorted.get(Math.min(sorted.size() - 1, (int) (p * sorted.size()))) / 1e6;
   }
 
+  /**
+   * Opens a stream on a plain socket and returns its body as the socket delivers it. The JDK's HTTP client, used
+   * before, copied each stream through its own selector thread and buffer queue: with 100 consumers that load
+   * generator took CPU the gateway needs on the same cores (see the cpu_s line).
+   */
   private InputStream open(String key, String path) throws Exception {
-    HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(base.resolve(path))
-        .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofInputStream());
-    if (r.statusCode() != 200) {
-      throw new IllegalStateException("stream refused: HTTP " + r.statusCode());
+    java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort());
+    socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + base.getHost() + ":" + base.getPort()
+        + "\r\nAuthorization: Bearer " + key + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+    InputStream in = new java.io.BufferedInputStream(socket.getInputStream(), 65536);
+    String status = line(in);
+    if (!status.startsWith("HTTP/1.1 200")) {
+      socket.close();
+      throw new IllegalStateException("stream refused: " + status);
     }
-    return r.body();
+    while (!line(in).isEmpty()) {
+      // response headers
+    }
+    return in;
+  }
+
+  private static String line(InputStream in) throws IOException {
+    StringBuilder b = new StringBuilder();
+    for (int c = in.read(); c >= 0 && c != '\n'; c = in.read()) {
+      if (c != '\r') {
+        b.append((char) c);
+      }
+    }
+    return b.toString();
   }
 
   private long auditSize() throws Exception {
@@ -351,6 +428,7 @@ public final class LoadBench {
     private final InputStream in;
     private final int rate;
     private final AtomicLong frames = new AtomicLong();
+    private final AtomicLong bytes = new AtomicLong();
     private volatile long since = System.nanoTime();
     private volatile long framesAtSince;
     private volatile boolean closed;
@@ -368,18 +446,19 @@ public final class LoadBench {
 
     @Override
     public void run() {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.ISO_8859_1), 8192)) {
-        char[] chunk = new char[rate > 0 ? Math.max(1, rate / 10) : 65536];
-        String boundary = "--camgateframe";
+      try (in) {
+        byte[] chunk = new byte[rate > 0 ? Math.max(1, rate / 10) : 65536];
+        byte[] boundary = "--camgateframe".getBytes(StandardCharsets.US_ASCII);
         int matched = 0;
         while (!closed) {
-          int n = r.read(chunk);
+          int n = in.read(chunk);
           if (n < 0) {
             return;
           }
+          bytes.addAndGet(n);
           for (int i = 0; i < n; i++) {
-            matched = chunk[i] == boundary.charAt(matched) ? matched + 1 : (chunk[i] == '-' ? 1 : 0);
-            if (matched == boundary.length()) {
+            matched = chunk[i] == boundary[matched] ? matched + 1 : (chunk[i] == '-' ? 1 : 0);
+            if (matched == boundary.length) {
               frames.incrementAndGet();
               matched = 0;
             }

@@ -6,11 +6,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -22,20 +20,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The gateway's OPA answers the gateway only: a local process without its token is refused every API. */
 class OpaAuthenticationTest {
 
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final String DECISION = "/v1/data/camgate/decision";
 
   @TempDir
   Path dir;
 
+  /** What OPA answers, over its Unix socket or its port alike. */
   static int status(URI opa, String method, String path, String authorization) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(opa.resolve(path))
-        .method(method, method.equals("POST") ? HttpRequest.BodyPublishers.ofString("{\"input\":{}}")
-            : HttpRequest.BodyPublishers.noBody());
-    if (!authorization.isEmpty()) {
-      b.header("Authorization", authorization);
-    }
-    return HTTP.send(b.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    return OpaExchange.status(opa, method, path, authorization, method.equals("POST") ? "{\"input\":{}}" : "",
+        Duration.ofSeconds(5));
   }
 
   @Test

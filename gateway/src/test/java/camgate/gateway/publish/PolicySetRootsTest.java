@@ -33,4 +33,14 @@ class PolicySetRootsTest {
             .put("camgate/authz.rego", "package system.authz\n\nallow := true\n"))));
     assertTrue(module.getMessage().contains("data.system is reserved"), module.getMessage());
   }
+
+  /** Found by PolicyProposalPropertyTest: a data key is a manifest root, and a root is a slash-separated path. */
+  @Test
+  void aDataKeyThatIsAPathOrEmptyIsRefused() {
+    for (String key : new String[] {"system/authz", "", "cameras/cam-1"}) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> SET.with(new JsonObject().put("data", new JsonObject().put(key, true))));
+      assertTrue(e.getMessage().contains("must be a non-empty name without '/'"), e.getMessage());
+    }
+  }
 }

@@ -53,6 +53,7 @@ public final class TestGateway implements AutoCloseable {
   public static final class Builder {
     private final JsonArray cameras = new JsonArray();
     private URI externalOpa;
+    private boolean opaOverTcp;
     private Duration recheck = Duration.ofSeconds(30);
     private long deadlineMs = 2000;
     private final JsonObject extra = new JsonObject();
@@ -66,6 +67,12 @@ public final class TestGateway implements AutoCloseable {
 
     public Builder externalOpa(URI url) {
       this.externalOpa = url;
+      return this;
+    }
+
+    /** The gateway's own OPA on a loopback port ({@code opa.listen: "tcp"}) instead of its Unix socket. */
+    public Builder opaOverTcp() {
+      this.opaOverTcp = true;
       return this;
     }
 
@@ -106,6 +113,9 @@ public final class TestGateway implements AutoCloseable {
               .add(root.resolve("policies/data").toString()));
       if (externalOpa != null) {
         opa.put("url", externalOpa.toString());
+      }
+      if (opaOverTcp) {
+        opa.put("listen", "tcp");
       }
       if (extra.containsKey("opa_binary")) {
         opa.put("binary", extra.getString("opa_binary"));
