@@ -116,12 +116,20 @@ public final class CameraFeed implements AutoCloseable {
 
   private void run() {
     Duration backoff = MIN_BACKOFF;
+    String failure = null;
     while (running.get()) {
-      setStatus(CameraStatus.State.CONNECTING, "opening " + describe());
+      // A camera that failed stays "down" while it retries: it is not coming up until it is live again, and a
+      // status flickering between "down" and "connecting" tells an operator (or a consumer's 502) nothing.
+      if (failure == null) {
+        setStatus(CameraStatus.State.CONNECTING, "opening " + describe());
+      } else {
+        setStatus(CameraStatus.State.DOWN, failure + "; reconnecting");
+      }
       try (FFmpegFrameGrabber grabber = open(); OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat();
            JpegEncoder encoder = new JpegEncoder(jpegQuality)) {
         setStatus(CameraStatus.State.LIVE, "streaming");
         backoff = MIN_BACKOFF;
+        failure = null;
         pump(grabber, converter, encoder);
       } catch (Exception e) {
         if (!running.get()) {
@@ -132,6 +140,7 @@ public final class CameraFeed implements AutoCloseable {
         String why = IngestFailure.describe(camera, e);
         LOG.warn("camera {} down: {} ({}); retrying in {} ms", camera.id(), why, IngestFailure.scrub(camera, e),
             backoff.toMillis());
+        failure = why;
         setStatus(CameraStatus.State.DOWN, why + "; retrying in " + backoff.toMillis() + " ms");
         sleep(backoff);
         backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);

@@ -25,6 +25,9 @@ record RtspTransport(boolean tcp, boolean multicast, int rtp, int rtcp) {
     List<RtspTransport> out = new ArrayList<>();
     for (String spec : header.split(",")) {
       String[] parts = spec.trim().split(";");
+      if (parts.length == 0) {
+        continue;  // ";" alone: "".split yields nothing, and an empty spec offers no transport
+      }
       String protocol = parts[0].trim().toUpperCase(Locale.ROOT);
       boolean tcp;
       if (protocol.equals("RTP/AVP/TCP")) {
