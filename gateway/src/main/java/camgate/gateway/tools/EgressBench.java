@@ -88,7 +88,9 @@ public final class EgressBench {
     int cameras = 2;
     int seconds = 20;
     int slowRate = 64 * 1024;
-    List<Integer> counts = List.of(1, 10, 50);
+    // The last round repeats the first: memory then shows what stays after 50 subscribers have left.
+    List<Integer> counts = List.of(1, 10, 50, 1);
+    int kbits = 0;
     Path video = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -96,8 +98,11 @@ public final class EgressBench {
         case "--seconds" -> seconds = Integer.parseInt(args[++i]);
         case "--slow-rate" -> slowRate = Integer.parseInt(args[++i]);
         case "--video" -> video = Path.of(args[++i]);
+        case "--counts" -> counts = Arrays.stream(args[++i].split(",")).map(Integer::valueOf).toList();
+        case "--kbit-s" -> kbits = Integer.parseInt(args[++i]);
         default -> {
-          System.err.println("usage: bench egress [--cameras N] [--seconds S] [--slow-rate BYTES_PER_S] [--video FILE]");
+          System.err.println("usage: bench egress [--cameras N] [--seconds S] [--slow-rate BYTES_PER_S] "
+              + "[--counts 1,10,50,1] [--kbit-s K (default: the gateway's, from the picture size)] [--video FILE]");
           System.exit(2);
         }
       }
@@ -111,7 +116,8 @@ public final class EgressBench {
     for (int c = 0; c < cameras; c++) {
       Camera cam = new Camera("cam-" + c, video);
       feeds.put(cam.id, cam);
-      streams.put(cam.id, new H264Stream(cam.id + "/redacted", cam.hub, H264Settings.forRate(25)));
+      streams.put(cam.id, new H264Stream(cam.id + "/redacted", cam.hub,
+          new H264Settings(25, kbits * 1000, H264Settings.MAX_KEYFRAME_INTERVAL)));
       cam.start();
     }
     RtspAccessPort admitAll = request -> {
@@ -136,12 +142,14 @@ public final class EgressBench {
     vertx.deployVerticle(server).await(30, TimeUnit.SECONDS);
     Thread.sleep(3000);
     Memory idle = Memory.afterGc();
-    System.out.printf("subscribers_per_camera=0 rss_mb=%d heap_live_mb=%d heap_committed_mb=%d direct_mb=%d%n",
-        idle.rss() >> 20, idle.heap() >> 20, idle.committed() >> 20, idle.direct() >> 20);
+    System.out.printf("subscribers_per_camera=0 rss_mb=%d heap_live_mb=%d heap_committed_mb=%d direct_mb=%d "
+            + "netty_direct_mb=%d%n", idle.rss() >> 20, idle.heap() >> 20, idle.committed() >> 20,
+        idle.direct() >> 20, idle.nettyDirect() >> 20);
     double baseCpu = 0;
     double baseRest = 0;
     try {
-      for (int n : counts) {
+      for (int round = 0; round < counts.size(); round++) {
+        int n = counts.get(round);
         // n subscribers per camera, so every camera's encoder runs in every round, the first one included.
         Latencies latencies = new Latencies(new ArrayList<>(feeds.values()));
         Clients clients = Clients.start(server.actualPort(), cameras, n, slowRate, latencies);
@@ -161,7 +169,7 @@ public final class EgressBench {
         double cams = used.of("camera-") / 1e9 / wall;
         double encoders = used.of("h264-") / 1e9 / wall;
         double rest = gateway - cams - encoders;
-        if (n == counts.get(0)) {
+        if (round == 0) {
           baseCpu = gateway;
           baseRest = rest;
         }
@@ -180,18 +188,20 @@ public final class EgressBench {
             - pictures0) / wall / cameras;
         double encodeMs = streams.values().stream().mapToDouble(s -> s.encodeStats().meanEncodeMillis()).average()
             .orElse(0);
-        double addedPerSubscriber = n == counts.get(0) ? 0 : (rest - baseRest) * 1000 / ((n - counts.get(0)) * cameras);
+        double addedPerSubscriber = n == counts.get(0) ? 0
+            : (rest - baseRest) * 1000 / ((n - counts.get(0)) * cameras);
         Memory memory = Memory.afterGc();
         System.out.printf("subscribers_per_camera=%d cpu_cores=%.2f cpu_ratio_to_%d=%.2f cameras_cores=%.2f "
                 + "encoders_cores=%.2f fanout_cores=%.3f fanout_cpu_ms_s_per_added_subscriber=%.2f "
                 + "pictures_per_s_per_camera=%.1f h264_kbit_s_per_subscriber=%.0f mjpeg_kbit_s_per_camera=%.0f "
                 + "h264_to_mjpeg=%.3f encode_ms_per_picture=%.1f latency_ms_p50=%.1f latency_ms_p99=%.1f "
-                + "latency_samples=%d rss_mb=%d heap_live_mb=%d heap_committed_mb=%d direct_mb=%d%n",
+                + "latency_samples=%d rss_mb=%d heap_live_mb=%d heap_committed_mb=%d direct_mb=%d "
+                + "netty_direct_mb=%d%n",
             n, gateway, counts.get(0), gateway / baseCpu, cams, encoders, rest, addedPerSubscriber,
             picturesPerSecond, h264PerSubscriber * 8 / 1000, mjpegPerCamera * 8 / 1000,
             h264PerSubscriber / mjpegPerCamera, encodeMs, percentile(latency, 0.50), percentile(latency, 0.99),
             latency.size(), memory.rss() >> 20, memory.heap() >> 20, memory.committed() >> 20,
-            memory.direct() >> 20);
+            memory.direct() >> 20, memory.nettyDirect() >> 20);
         clients.close();
         Thread.sleep(2000);
       }
@@ -253,14 +263,15 @@ public final class EgressBench {
    * buffers, thread stacks, and the native memory of FFmpeg and OpenH264. The RTSP clients run in another process,
    * so none of it is theirs.
    */
-  private record Memory(long rss, long heap, long committed, long direct) {
+  private record Memory(long rss, long heap, long committed, long direct, long nettyDirect) {
     static Memory afterGc() throws Exception {
       System.gc();
       Thread.sleep(1000);
       long direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
           .filter(b -> b.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).sum();
       var heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
-      return new Memory(LoadBench.rss("self"), heap.getUsed(), heap.getCommitted(), direct);
+      return new Memory(LoadBench.rss("self"), heap.getUsed(), heap.getCommitted(), direct,
+          io.netty.util.internal.PlatformDependent.usedDirectMemory());
     }
   }
 
