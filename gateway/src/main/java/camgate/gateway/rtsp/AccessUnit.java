@@ -1,6 +1,7 @@
 package camgate.gateway.rtsp;
 
 import java.util.List;
+import java.util.Objects;
 
 /**
  * One encoded picture: the NAL units of one source frame, in decoding order, as every subscriber gets it.
@@ -21,7 +22,7 @@ public record AccessUnit(long sequence, long timestamp90k, boolean keyframe, boo
     if (nalUnits.isEmpty()) {
       throw new IllegalArgumentException("an access unit has at least one NAL unit; frame " + sequence + " had none");
     }
-    java.util.Objects.requireNonNull(rtp, "rtp");
+    Objects.requireNonNull(rtp, "rtp");
   }
 
   /** Sum of the NAL units' sizes, without start codes or RTP headers. */

@@ -4,6 +4,8 @@ import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
 
+import java.nio.ByteBuffer;
+
 /**
  * The RTP packets of one access unit, made once per stream and shared read-only by every session that sends it:
  * the stream numbers them, so no session copies or rewrites a packet.
@@ -34,7 +36,7 @@ public final class RtpPackets {
     if (starts.length == 0) {
       throw new IllegalArgumentException("an access unit has at least one RTP packet; got none");
     }
-    java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(frames.length);
+    ByteBuffer direct = ByteBuffer.allocateDirect(frames.length);
     direct.put(frames).flip();
     // A direct JDK buffer: sockets write it as is, and the JDK frees it once no packet refers to it.
     this.interleaved = BufferInternal.buffer(Unpooled.wrappedBuffer(direct).asReadOnly());
