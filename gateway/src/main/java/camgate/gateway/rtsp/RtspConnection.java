@@ -173,7 +173,9 @@ final class RtspConnection implements RtspMessageReader.Handler {
       return RtspResponse.error(504, "the access decision took longer than " + config.admitTimeout().toSeconds()
           + " s; access fails closed, retry later");
     }
-    LOG.error("RTSP {} {} from {} failed", request.method(), request.uri(), clientAddress, e);
+    // A URL token is a credential while it lives: it stays out of the log.
+    LOG.error("RTSP {} {} from {} failed", request.method(), request.uri().replaceAll("token=[^&]*", "token=(hidden)"),
+        clientAddress, e);
     return RtspResponse.error(500, request.method() + " failed inside the gateway; see its log");
   }
 
