@@ -31,13 +31,16 @@ import camgate.gateway.rtsp.DigestAuthenticator;
 import camgate.gateway.rtsp.H264Streams;
 import camgate.gateway.rtsp.RtspGate;
 import camgate.gateway.rtsp.RtspServer;
+import camgate.gateway.rtsp.RtspLinks;
 import camgate.gateway.rtsp.RtspServerConfig;
+import camgate.gateway.rtsp.RtspTokens;
 import camgate.gateway.rtsp.RtspUsers;
 import camgate.redaction.Detectors;
 import camgate.redaction.RedactionPipeline;
 import camgate.redaction.RedactionSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import org.slf4j.Logger;
@@ -47,11 +50,13 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * The running gateway: its OPA, audit log, camera feeds and HTTP server, started in the order that
@@ -70,6 +75,8 @@ public final class Gateway {
 
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
   private static final Duration MASK_REFRESH = Duration.ofSeconds(10);
+  /** How long a signed RTSP URL opens a session: long enough to paste it into a VMS, short as a leaked URL. */
+  private static final Duration RTSP_TOKEN_LIFETIME = Duration.ofMinutes(2);
 
   private final Vertx vertx;
   private final GatewayConfig config;
@@ -92,6 +99,7 @@ public final class Gateway {
   private HttpVerticle http;
   private AccessGate gate;
   private RtspServer rtsp;
+  private RtspTokens rtspTokens;
   private String rtspDeployment;
   private H264Streams h264;
   private HlsRoutes hls;
@@ -117,6 +125,7 @@ public final class Gateway {
         .compose(v -> g.startAudit())
         .compose(v -> g.startMediaStore())
         .compose(v -> g.startCameras())
+        .compose(v -> g.openRtspTokens())
         .compose(v -> g.startHttp())
         .compose(v -> g.startRtsp())
         .compose(v -> g.recordStart())
@@ -279,13 +288,30 @@ public final class Gateway {
     PolicyAdminRoutes policyAdmin = new PolicyAdminRoutes(gate, audit, Optional.ofNullable(publisher));
     // The console is mounted first: its session handler must run before every gated route.
     ConsoleRoutes console = new ConsoleRoutes(vertx, config, gate, audit, clock);
-    http = new HttpVerticle(config.host(), config.port(),
-        List.of(console::mount, cameras::mount, hls::mount, exports::mount, maintenance::mount, health::mount, auditRoutes::mount,
+    List<Consumer<Router>> routes = new ArrayList<>(
+        List.of(console::mount, cameras::mount, hls::mount, exports::mount, maintenance::mount, health::mount,
+            auditRoutes::mount,
             policyAdmin::mount));
+    if (rtspTokens != null) {
+      routes.add(new RtspLinks(gate, rtspTokens, this::rtspUrl)::mount);
+    }
+    http = new HttpVerticle(config.host(), config.port(), routes);
     return vertx.deployVerticle(http).map(id -> {
       deploymentId = id;
       return null;
     });
+  }
+
+  /** The key of the signed RTSP URL tokens, in the state folder (made on first start), when RTSP is configured. */
+  private Future<Void> openRtspTokens() {
+    if (config.rtsp().isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return vertx.<RtspTokens>executeBlocking(() -> RtspTokens.open(config.auditDirectory().resolve("rtsp-token-key"),
+        RTSP_TOKEN_LIFETIME, clock)).map(t -> {
+          rtspTokens = t;
+          return null;
+        });
   }
 
   /**
@@ -298,7 +324,7 @@ public final class Gateway {
     }
     var address = config.rtsp().get();
     RtspGate port = new RtspGate(gate, new RtspUsers(config.rtspUsers(), System::getenv),
-        DigestAuthenticator.create("camgate", clock), h264);
+        DigestAuthenticator.create("camgate", clock), rtspTokens, h264);
     rtsp = new RtspServer(port, RtspServerConfig.of(address.getHostString(), address.getPort()));
     return vertx.deployVerticle(rtsp).map(id -> {
       rtspDeployment = id;

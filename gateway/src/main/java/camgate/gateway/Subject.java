@@ -33,7 +33,8 @@ public record Subject(String id, List<String> roles, String org, List<String> ca
     return Map.of("id", id, "roles", roles, "org", org, "capabilities", capabilities);
   }
 
-  static Subject fromJson(JsonObject json) {
+  /** The subject of its {@link #toJson} form (an API key's entry, a signed token's claim). */
+  public static Subject fromJson(JsonObject json) {
     if (json == null || json.getString("id") == null) {
       throw new IllegalArgumentException("api key subject needs an \"id\": " + (json == null ? "null" : json.encode()));
     }

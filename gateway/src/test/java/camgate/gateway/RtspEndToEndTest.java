@@ -188,6 +188,52 @@ class RtspEndToEndTest {
     assertTrue(camera.getDouble("motion_guard_share") <= masked, camera.encode());
   }
 
+  @Test
+  @Order(6)
+  void aSignedUrlFromTheHttpApiPlaysWithFfprobeAndOpensOnlyItsCamera() throws Exception {
+    String ask = "/cameras/cam-face/rtsp-url?purpose=securite-voie-publique";
+    assertEquals(401, gw.get(ask, null).statusCode(), "the URL is issued to an authenticated subject only");
+    assertEquals(403, gw.get("/cameras/cam-face/rtsp-url?purpose=marketing", TestGateway.OPERATOR_KEY).statusCode(),
+        "nor for a purpose the policy refuses");
+    int before = gw.entries().size();
+    java.net.http.HttpResponse<byte[]> issued = gw.get(ask, TestGateway.OPERATOR_KEY);
+    assertEquals(200, issued.statusCode(), new String(issued.body(), StandardCharsets.UTF_8));
+    JsonObject body = new JsonObject(new String(issued.body(), StandardCharsets.UTF_8));
+    String url = body.getString("url");
+    assertTrue(url.startsWith(base + "/cameras/cam-face?purpose=securite-voie-publique&token="), url);
+    java.time.Instant expires = java.time.Instant.parse(body.getString("expires_at"));
+    assertTrue(expires.isAfter(java.time.Instant.now().plusSeconds(60))
+        && expires.isBefore(java.time.Instant.now().plusSeconds(301)), "a few minutes: " + expires);
+
+    Run probe = run(30, "ffprobe", "-v", "error", "-rtsp_transport", "tcp", "-select_streams", "v:0",
+        "-show_entries", "stream=codec_name", "-of", "default=nw=1", url);
+    assertEquals(0, probe.exit, probe.output);
+    assertTrue(probe.output.contains("codec_name=h264"), probe.output);
+    List<AuditEntry> decisions = gw.entries().subList(before, gw.entries().size()).stream()
+        .filter(e -> e.event().type().equals("access_decision")).toList();
+    assertEquals(List.of("http", "rtsp"), decisions.stream()
+        .map(d -> String.valueOf(((java.util.Map<?, ?>) d.event().details().get("request")).get("protocol"))).toList(),
+        "the URL's issue and the RTSP session are each decided and recorded");
+    for (AuditEntry d : decisions) {
+      assertEquals(Boolean.TRUE, d.event().decision().get("allow"));
+      assertEquals("agent-042", d.event().subject().get("id"));
+    }
+    assertFalse(decisions.toString().contains(url.substring(url.indexOf("token=") + 6)), "the token is not logged");
+
+    String token = url.substring(url.indexOf("token=") + 6);
+    String claims = token.substring(0, token.indexOf('.'));
+    String forged = url.replace(claims, claims.substring(0, claims.length() - 1)
+        + (claims.endsWith("A") ? "B" : "A"));
+    Run tampered = run(30, "ffprobe", "-v", "error", "-rtsp_transport", "tcp", forged);
+    assertTrue(tampered.exit != 0 && tampered.output.contains("401"), "a tampered token: " + tampered.output);
+    Run elsewhere = run(30, "ffprobe", "-v", "error", "-rtsp_transport", "tcp",
+        url.replace("/cameras/cam-face?", "/cameras/cam-gare?"));
+    assertTrue(elsewhere.exit != 0 && elsewhere.output.contains("401"), "another camera: " + elsewhere.output);
+    Run otherPurpose = run(30, "ffprobe", "-v", "error", "-rtsp_transport", "tcp",
+        url.replace("purpose=securite-voie-publique", "purpose=regulation-trafic"));
+    assertTrue(otherPurpose.exit != 0 && otherPurpose.output.contains("401"), "another purpose: " + otherPurpose.output);
+  }
+
   private record Run(int exit, String output) {
   }
 

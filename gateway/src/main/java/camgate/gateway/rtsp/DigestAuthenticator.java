@@ -26,12 +26,14 @@ import java.util.function.Function;
  * requests: checks an {@code Authorization} header against a {@code username -> secret} lookup, or gives the
  * {@code WWW-Authenticate} challenge to send with a 401.
  *
- * <p>Nonces need no server state: each is its expiry time and an HMAC-SHA256 of it under a server key, so a nonce
- * this server did not issue, or one past its lifetime, is refused (an expired one with a right answer gets
- * {@code stale=true}, and clients retry without asking the user). {@code qop=auth} is accepted, and offered if
- * configured; the RFC 2069 form without qop is accepted too, since live555-based clients (VLC, many VMSs) do not
- * send qop. Being stateless, nonce counts are not tracked: a response can be replayed until its nonce expires.
- * Thread-safe.
+ * <p>Each nonce is its expiry time, 8 random bytes and an HMAC-SHA256 of both under a server key (so no two clients
+ * share a nonce, and their counts cannot collide), so a nonce this server did not
+ * issue is refused, and one past its lifetime too (with a right answer it gets {@code stale=true}, and clients retry
+ * without asking the user). {@code qop=auth} is accepted, and offered if configured; the RFC 2069 form without qop
+ * is accepted too, since live555-based clients (VLC, many VMSs) do not send qop. Replays are refused: a nonce count
+ * is accepted once per nonce and only above the highest seen ({@link NonceCounts}), and a nonce without qop is good
+ * for one admission; a repeated one gets {@code stale=true} (a replaying party cannot answer the fresh nonce, the
+ * legitimate client simply does). Thread-safe.
  */
 public final class DigestAuthenticator {
 
@@ -52,6 +54,9 @@ public final class DigestAuthenticator {
   }
 
   private static final int MAC_BYTES = 16;
+  private static final int SALT_BYTES = 8;
+  /** Live nonces whose counts are remembered; beyond it the oldest are forgotten and refused (see NonceCounts). */
+  private static final int REMEMBERED_NONCES = 10_000;
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final String realm;
@@ -59,6 +64,7 @@ public final class DigestAuthenticator {
   private final Duration nonceLifetime;
   private final Clock clock;
   private final boolean offerQop;
+  private final NonceCounts counts = new NonceCounts(REMEMBERED_NONCES);
 
   /**
    * @param realm         the protection space shown to users, e.g. {@code camgate}; no double quote
@@ -129,8 +135,8 @@ public final class DigestAuthenticator {
     if (!sameResource(uri, requestUri)) {
       return challenged(false, "Digest uri '" + uri + "' does not name the Request-URI '" + requestUri + "'");
     }
-    NonceState state = check(nonce);
-    if (state == NonceState.FORGED) {
+    long expiry = expiryOf(nonce);
+    if (expiry == FORGED) {
       return challenged(false, "nonce was not issued by this server");
     }
     String qop = p.get("qop");
@@ -138,6 +144,10 @@ public final class DigestAuthenticator {
     String cnonce = p.get("cnonce");
     if (qop != null && (!qop.equalsIgnoreCase("auth") || nc == null || cnonce == null)) {
       return challenged(false, "qop '" + qop + "' needs to be auth with nc and cnonce");
+    }
+    long count = qop == null ? 1 : nonceCount(nc);
+    if (count < 1) {
+      return challenged(false, "nc '" + nc + "' is not 8 hexadecimal digits above zero");
     }
     Optional<String> secret = secretOf.apply(username);
     if (secret.isEmpty()) {
@@ -148,8 +158,13 @@ public final class DigestAuthenticator {
         response.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII))) {
       return challenged(false, "unknown user or wrong secret");
     }
-    if (state == NonceState.EXPIRED) {
+    long now = clock.millis();
+    if (now > expiry) {
       return challenged(true, "nonce expired");
+    }
+    if (!counts.accept(nonce, expiry, count, now)) {
+      return challenged(true, qop == null ? "nonce already used (a client without qop gets one admission per nonce)"
+          : "nonce count " + nc + " already used with this nonce (a replay)");
     }
     return new Authenticated(username);
   }
@@ -174,38 +189,56 @@ public final class DigestAuthenticator {
     return new Challenged(challenge(stale), reason);
   }
 
-  private enum NonceState { VALID, EXPIRED, FORGED }
+  /** What {@link #expiryOf} gives for a nonce this server did not issue. */
+  private static final long FORGED = Long.MIN_VALUE;
+
+  /** The nc of RFC 2617: 8 hexadecimal digits; -1 if it is not. */
+  private static long nonceCount(String nc) {
+    if (nc.length() != 8) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(nc, 16);
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
 
   private String newNonce() {
     long expiry = clock.millis() + nonceLifetime.toMillis();
-    ByteBuffer b = ByteBuffer.allocate(8 + MAC_BYTES);
-    b.putLong(expiry).put(mac(expiry));
+    byte[] salt = new byte[SALT_BYTES];
+    RANDOM.nextBytes(salt);
+    ByteBuffer b = ByteBuffer.allocate(8 + SALT_BYTES + MAC_BYTES);
+    b.putLong(expiry).put(salt).put(mac(expiry, salt));
     return Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
   }
 
-  private NonceState check(String nonce) {
+  /** The expiry (epoch milliseconds) a nonce of this server carries, or {@link #FORGED}. */
+  private long expiryOf(String nonce) {
     byte[] raw;
     try {
       raw = Base64.getUrlDecoder().decode(nonce);
     } catch (IllegalArgumentException e) {
-      return NonceState.FORGED;
+      return FORGED;
     }
-    if (raw.length != 8 + MAC_BYTES) {
-      return NonceState.FORGED;
+    if (raw.length != 8 + SALT_BYTES + MAC_BYTES) {
+      return FORGED;
     }
     long expiry = ByteBuffer.wrap(raw).getLong();
-    if (!MessageDigest.isEqual(mac(expiry), Arrays.copyOfRange(raw, 8, raw.length))) {
-      return NonceState.FORGED;
+    byte[] salt = Arrays.copyOfRange(raw, 8, 8 + SALT_BYTES);
+    if (!MessageDigest.isEqual(mac(expiry, salt), Arrays.copyOfRange(raw, 8 + SALT_BYTES, raw.length))) {
+      return FORGED;
     }
-    return clock.millis() > expiry ? NonceState.EXPIRED : NonceState.VALID;
+    return expiry;
   }
 
-  private byte[] mac(long expiry) {
+  private byte[] mac(long expiry, byte[] salt) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(key);
       mac.update(("camgate rtsp digest nonce\0" + realm + "\0").getBytes(StandardCharsets.UTF_8));
       mac.update(ByteBuffer.allocate(8).putLong(expiry).array());
+      mac.update(salt);
       return Arrays.copyOf(mac.doFinal(), MAC_BYTES);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("HmacSHA256 is missing from this JVM", e);

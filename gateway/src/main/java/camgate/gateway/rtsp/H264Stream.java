@@ -12,7 +12,6 @@ import org.slf4j.LoggerFactory;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -57,6 +56,8 @@ public final class H264Stream implements AutoCloseable {
   private final AtomicLong droppedFrames = new AtomicLong();
   private final AtomicLong undecodable = new AtomicLong();
   private final AtomicLong encodeNanos = new AtomicLong();
+  /** Packs each picture once for every RTSP session (one SSRC and sequence per stream). */
+  private final RtpPacketizer rtp = RtpPacketizer.random(SessionDescription.PAYLOAD_TYPE);
   private volatile ParameterSets parameterSets;
   private Worker worker;
   private boolean closed;
@@ -140,9 +141,9 @@ public final class H264Stream implements AutoCloseable {
     return subscribers.size();
   }
 
-  /** The time of the camera view's newest frame, if it has one: the RTP time a new subscriber starts from. */
-  Optional<Instant> latestFrameTime() {
-    return source.latest().map(EncodedFrame::time);
+  /** The stream's RTP numbering: its SSRC and clock, shared by every session. */
+  RtpPacketizer rtp() {
+    return rtp;
   }
 
   public EncodeStats encodeStats() {
@@ -303,8 +304,9 @@ public final class H264Stream implements AutoCloseable {
               lastKeyTicks = ticks;
               keyframeRequested = false;
             }
-            AccessUnit au = new AccessUnit(frame.sequence(), ticks, encoded.keyframe(), frame.failSafe(),
-                withSequence(encoded.nalUnits(), frame.sequence()));
+            List<NalUnit> units = withSequence(encoded.nalUnits(), frame.sequence());
+            AccessUnit au = new AccessUnit(frame.sequence(), ticks, encoded.keyframe(), frame.failSafe(), units,
+                rtp.packetize(units, ticks));
             pictures.incrementAndGet();
             encodeNanos.addAndGet(System.nanoTime() - started);
             if (running) {

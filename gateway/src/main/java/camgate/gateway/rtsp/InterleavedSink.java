@@ -29,8 +29,8 @@ final class InterleavedSink implements RtpSink {
   }
 
   @Override
-  public void sendRtp(byte[] packet) {
-    write(rtpChannel, packet);
+  public void sendRtp(RtpPackets packets) {
+    socket.write(packets.interleaved(rtpChannel));
   }
 
   @Override

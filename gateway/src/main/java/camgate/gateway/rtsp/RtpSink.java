@@ -3,7 +3,8 @@ package camgate.gateway.rtsp;
 /** Where one session's RTP and RTCP packets go: interleaved on the RTSP connection, or UDP to the client. */
 interface RtpSink {
 
-  void sendRtp(byte[] packet);
+  /** Sends one access unit's packets, as they are (they are shared with other sessions). */
+  void sendRtp(RtpPackets packets);
 
   void sendRtcp(byte[] packet);
 

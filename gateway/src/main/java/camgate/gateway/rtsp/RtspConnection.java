@@ -173,7 +173,9 @@ final class RtspConnection implements RtspMessageReader.Handler {
       return RtspResponse.error(504, "the access decision took longer than " + config.admitTimeout().toSeconds()
           + " s; access fails closed, retry later");
     }
-    LOG.error("RTSP {} {} from {} failed", request.method(), request.uri(), clientAddress, e);
+    // A URL token is a credential while it lives: it stays out of the log.
+    LOG.error("RTSP {} {} from {} failed", request.method(), request.uri().replaceAll("token=[^&]*", "token=(hidden)"),
+        clientAddress, e);
     return RtspResponse.error(500, request.method() + " failed inside the gateway; see its log");
   }
 
@@ -285,7 +287,7 @@ final class RtspConnection implements RtspMessageReader.Handler {
         a.end(closed ? "disconnected" : "stream failed: " + sink.cause().getMessage(), 0, 0);
         return Future.failedFuture(sink.failed() ? sink.cause() : new IllegalStateException("disconnected"));
       }
-      RtspSession session = new RtspSession(vertx, context, a, sink.result(), config.maxRtpPayload(),
+      RtspSession session = new RtspSession(vertx, context, a, sink.result(),
           RtspResource.trackUrl(presentationUri(request.uri())), this::streamEnded);
       sessions.put(session.id(), session);
       return Future.succeededFuture(RtspResponse.ok()
@@ -323,14 +325,32 @@ final class RtspConnection implements RtspMessageReader.Handler {
     if (session == null) {
       return Future.succeededFuture(sessionNotFound(request.session().orElse("(none)")));
     }
-    RtspResponse ok = RtspResponse.ok()
-        .header("Session", session.id() + ";timeout=" + config.sessionTimeout().toSeconds())
-        .header("Range", "npt=now-")
-        .header("RTP-Info", session.rtpInfo());
-    // The answer must reach the client before the first RTP packet: play once it is written.
-    send(request.cseq(), ok);
-    session.play();
-    return Future.succeededFuture(null);
+    if (session.state() != RtspSession.State.READY) {
+      return Future.succeededFuture(RtspResponse.ok()
+          .header("Session", session.id() + ";timeout=" + config.sessionTimeout().toSeconds())
+          .header("Range", "npt=now-"));
+    }
+    // The answer carries where the session's packets start, known when its first keyframe is sent; it is written
+    // then, just before that keyframe's packets. Later requests wait for it, so answers keep their order.
+    Promise<RtspResponse> answered = Promise.promise();
+    session.play(rtpInfo -> {
+      send(request.cseq(), RtspResponse.ok()
+          .header("Session", session.id() + ";timeout=" + config.sessionTimeout().toSeconds())
+          .header("Range", "npt=now-")
+          .header("RTP-Info", rtpInfo));
+      answered.tryComplete(null);
+    });
+    long timer = vertx.setTimer(config.describeTimeout().toMillis(), t -> {
+      if (session.awaitingFirstPicture() && sessions.remove(session.id()) != null) {
+        session.end("no picture to play", false);
+        answered.tryComplete(RtspResponse.error(503, "camera " + session.admission().resource().cameraId()
+            + " gave no picture within " + config.describeTimeout().toSeconds() + " s; the session is ended, "
+            + "SETUP again when the camera is live"));
+      } else {
+        answered.tryComplete(null); // ended meanwhile: the connection is closing
+      }
+    });
+    return answered.future().andThen(ar -> vertx.cancelTimer(timer));
   }
 
   private Future<RtspResponse> pause(RtspRequest request) {

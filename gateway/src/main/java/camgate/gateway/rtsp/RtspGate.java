@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
- * The RTSP side of an access: reads a session's request (Digest login, camera, profile, purpose) into an
+ * The RTSP side of an access: reads a session's request (Digest login or signed URL token, camera, profile,
+ * purpose) into an
  * {@link AccessRequest} for the gateway's {@link AccessGate}, turns the gate's refusals into RTSP replies,
  * and ties the server's session to the admitted {@link Access}: the access's re-checks and duration cut the
  * session, and the session's end (TEARDOWN, disconnect, timeout) ends the access with its RTP counts. It
@@ -33,25 +34,40 @@ public final class RtspGate implements RtspAccessPort {
   private final AccessGate gate;
   private final RtspUsers users;
   private final DigestAuthenticator digest;
+  private final RtspTokens tokens;
   private final H264Streams streams;
 
-  public RtspGate(AccessGate gate, RtspUsers users, DigestAuthenticator digest, H264Streams streams) {
+  public RtspGate(AccessGate gate, RtspUsers users, DigestAuthenticator digest, RtspTokens tokens,
+                  H264Streams streams) {
     this.gate = gate;
     this.users = users;
     this.digest = digest;
+    this.tokens = tokens;
     this.streams = streams;
   }
 
   @Override
   public Future<RtspGrant> admit(RtspAccessRequest r) {
-    DigestAuthenticator.Outcome login = digest.authenticate(r.method(), r.uri(), r.authorization(), users::secretOf);
     Credential credential = Credential.none();
     String challenge = null;
-    if (login instanceof DigestAuthenticator.Authenticated a) {
-      credential = users.subjectOf(a.username()).<Credential>map(Credential.Authenticated::new).orElse(Credential.none());
-    } else if (login instanceof DigestAuthenticator.Challenged c) {
-      challenge = c.wwwAuthenticate();
-      LOG.debug("RTSP login from {} not accepted: {}", r.clientAddress(), c.reason());
+    String token = r.query().get("token");
+    if (token != null) {
+      // A URL token stands for a login: an invalid one is refused as no login at all (401, Digest offered).
+      RtspTokens.Verdict verdict = tokens.verify(token, r.cameraId(), r.profile(), r.purpose(), r.requisition());
+      if (verdict instanceof RtspTokens.Valid v) {
+        credential = new Credential.Authenticated(v.subject());
+      } else if (verdict instanceof RtspTokens.Invalid i) {
+        LOG.info("RTSP token from {} for camera {} refused: {}", r.clientAddress(), r.cameraId(), i.reason());
+      }
+    } else {
+      DigestAuthenticator.Outcome login = digest.authenticate(r.method(), r.uri(), r.authorization(), users::secretOf);
+      if (login instanceof DigestAuthenticator.Authenticated a) {
+        credential = users.subjectOf(a.username()).<Credential>map(Credential.Authenticated::new)
+            .orElse(Credential.none());
+      } else if (login instanceof DigestAuthenticator.Challenged c) {
+        challenge = c.wwwAuthenticate();
+        LOG.debug("RTSP login from {} not accepted: {}", r.clientAddress(), c.reason());
+      }
     }
     String path = r.uri().replaceFirst("^rtsps?://[^/]*", "").replaceFirst("\\?.*$", "");
     AccessRequest request = new AccessRequest(credential, r.profile() == RtspProfile.RAW ? "view_raw" : "view_live",

@@ -11,12 +11,12 @@ import java.time.Duration;
  *                        the {@code Session} header's {@code timeout}
  * @param admitTimeout    longest wait for the gateway's decision; past it the client gets 504 and a late grant is
  *                        ended at once
- * @param describeTimeout longest wait at DESCRIBE for the camera's first encoded picture (its SPS/PPS)
+ * @param describeTimeout longest wait at DESCRIBE for the camera's first encoded picture (its SPS/PPS), and at
+ *                        PLAY for the keyframe the session starts with
  * @param udp             offer RTP over UDP besides interleaved TCP
- * @param maxRtpPayload   largest RTP payload (FU-A fragments above it), 1400 fits a 1500-byte MTU
  */
 public record RtspServerConfig(String host, int port, Duration sessionTimeout, Duration admitTimeout,
-                               Duration describeTimeout, boolean udp, int maxRtpPayload) {
+                               Duration describeTimeout, boolean udp) {
 
   public RtspServerConfig {
     if (port < 0 || port > 65535) {
@@ -25,22 +25,19 @@ public record RtspServerConfig(String host, int port, Duration sessionTimeout, D
     if (sessionTimeout.toSeconds() < 1) {
       throw new IllegalArgumentException("sessionTimeout must be at least 1 s, was " + sessionTimeout);
     }
-    if (maxRtpPayload < 100 || maxRtpPayload > 65_000) {
-      throw new IllegalArgumentException("maxRtpPayload must be 100..65000 bytes, was " + maxRtpPayload);
-    }
   }
 
-  /** Listens on host:port, 60 s session timeout, 10 s to decide and 10 s to describe, UDP offered, 1400-byte RTP. */
+  /** Listens on host:port, 60 s session timeout, 10 s to decide and 10 s to describe (or play), UDP offered. */
   public static RtspServerConfig of(String host, int port) {
     return new RtspServerConfig(host, port, Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofSeconds(10),
-        true, 1400);
+        true);
   }
 
   public RtspServerConfig withSessionTimeout(Duration timeout) {
-    return new RtspServerConfig(host, port, timeout, admitTimeout, describeTimeout, udp, maxRtpPayload);
+    return new RtspServerConfig(host, port, timeout, admitTimeout, describeTimeout, udp);
   }
 
   public RtspServerConfig withUdp(boolean offered) {
-    return new RtspServerConfig(host, port, sessionTimeout, admitTimeout, describeTimeout, offered, maxRtpPayload);
+    return new RtspServerConfig(host, port, sessionTimeout, admitTimeout, describeTimeout, offered);
   }
 }

@@ -6,13 +6,14 @@ import io.vertx.core.Vertx;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * One RTSP session set up on a connection: its admission, its RTP sink and, while playing, its subscription to the
- * camera's H.264 stream. Sends each access unit as RTP (RFC 6184) and a sender report every 5 s; ends exactly once.
+ * camera's H.264 stream. Sends each access unit's RTP packets (RFC 6184), made once by the stream and shared with
+ * every other session, and a sender report every 5 s; ends exactly once.
  *
  * <p>Confined to the connection's event loop, except the subscription's listener, which hops onto it.
  */
@@ -29,13 +30,15 @@ final class RtspSession {
   private final Context context;
   private final Admission admission;
   private final RtpSink sink;
-  private final RtpPacketizer packetizer;
-  private final int timestampOffset;
+  /** The stream's numbering: SSRC, sequence numbers and RTP clock are the stream's, shared by its sessions. */
+  private final RtpPacketizer rtp;
   private final String trackUrl;
   /** Told when the stream ends the session by itself (camera down, stream failed): reason; closes the connection. */
   private final BiConsumer<RtspSession, String> streamEnded;
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
   private State state = State.READY;
+  /** The PLAY answer, waiting for the first picture's RTP-Info. */
+  private Consumer<String> answer;
   private H264Subscription subscription;
   private long reportTimer = -1;
   private long lastActivityNanos = System.nanoTime();
@@ -44,7 +47,7 @@ final class RtspSession {
   private long payloadOctets;
   private boolean started;
 
-  RtspSession(Vertx vertx, Context context, Admission admission, RtpSink sink, int maxPayload, String trackUrl,
+  RtspSession(Vertx vertx, Context context, Admission admission, RtpSink sink, String trackUrl,
               BiConsumer<RtspSession, String> streamEnded) {
     byte[] idBytes = new byte[8];
     RANDOM.nextBytes(idBytes);
@@ -53,9 +56,7 @@ final class RtspSession {
     this.context = context;
     this.admission = admission;
     this.sink = sink;
-    this.packetizer = new RtpPacketizer(SessionDescription.PAYLOAD_TYPE, RANDOM.nextInt(), RANDOM.nextInt(),
-        maxPayload);
-    this.timestampOffset = RANDOM.nextInt();
+    this.rtp = admission.grant().stream().rtp();
     this.trackUrl = trackUrl;
     this.streamEnded = streamEnded;
   }
@@ -77,7 +78,7 @@ final class RtspSession {
   }
 
   int ssrc() {
-    return packetizer.ssrc();
+    return rtp.ssrc();
   }
 
   String trackUrl() {
@@ -92,19 +93,22 @@ final class RtspSession {
     return System.nanoTime() - lastActivityNanos;
   }
 
-  /** The RTP-Info header value for PLAY: next sequence number and the RTP time of the newest frame (or now). */
-  String rtpInfo() {
-    Instant at = admission.grant().stream().latestFrameTime().orElse(Instant.now());
-    long rtptime = (H264Stream.ticks(at) + timestampOffset) & 0xffffffffL;
-    return "url=" + trackUrl + ";seq=" + packetizer.nextSequence() + ";rtptime=" + rtptime;
+  /** The RTP-Info header value for PLAY: the first packet this session is sent and its RTP time. */
+  private String rtpInfo(RtpPackets first) {
+    return "url=" + trackUrl + ";seq=" + first.firstSequence() + ";rtptime=" + (first.timestamp() & 0xffffffffL);
   }
 
-  /** Starts (or resumes) sending: subscribes to the stream, which starts at a keyframe. */
-  void play() {
+  /**
+   * Starts (or resumes) sending: subscribes to the stream, which starts at a keyframe. The packets are the stream's,
+   * so where this session starts is known only then: {@code answer} is called with the RTP-Info value just before
+   * the keyframe's packets are written, and must write the PLAY answer, which so precedes them.
+   */
+  void play(Consumer<String> answer) {
     if (state != State.READY) {
       return;
     }
     state = State.PLAYING;
+    this.answer = answer;
     H264Stream stream = admission.grant().stream();
     subscription = stream.subscribe(new H264Subscription.Listener() {
       @Override
@@ -135,6 +139,12 @@ final class RtspSession {
     state = State.READY;
     subscription.close();
     subscription = null;
+    answer = null;
+  }
+
+  /** True while playing and the first picture (and so the PLAY answer) has not been sent yet. */
+  boolean awaitingFirstPicture() {
+    return state == State.PLAYING && answer != null;
   }
 
   private void drain() {
@@ -153,14 +163,16 @@ final class RtspSession {
   }
 
   private void send(AccessUnit au) {
-    int timestamp = (int) (au.timestamp90k() + timestampOffset);
-    List<byte[]> rtp = packetizer.packetize(au.nalUnits(), timestamp);
-    for (byte[] p : rtp) {
-      sink.sendRtp(p);
-      packets++;
-      bytes += p.length;
-      payloadOctets += p.length - RtpPacketizer.HEADER_SIZE;
+    RtpPackets p = au.rtp();
+    if (answer != null) {
+      Consumer<String> a = answer;
+      answer = null;
+      a.accept(rtpInfo(p));
     }
+    sink.sendRtp(p);
+    packets += p.count();
+    bytes += p.rtpBytes();
+    payloadOctets += p.payloadOctets();
     if (!started) {
       started = true;
       senderReport(); // lets a client map RTP time to wall-clock time from the first picture on
@@ -172,8 +184,7 @@ final class RtspSession {
       return;
     }
     Instant now = Instant.now();
-    int rtpNow = (int) (H264Stream.ticks(now) + timestampOffset);
-    sink.sendRtcp(RtcpPackets.senderReport(packetizer.ssrc(), now, rtpNow, packets, payloadOctets, CNAME));
+    sink.sendRtcp(RtcpPackets.senderReport(rtp.ssrc(), now, rtp.rtpTime(now), packets, payloadOctets, CNAME));
   }
 
   /**
@@ -186,6 +197,7 @@ final class RtspSession {
     }
     boolean wasPlaying = state == State.PLAYING || started;
     state = State.ENDED;
+    answer = null;
     if (subscription != null) {
       subscription.close();
       subscription = null;
@@ -194,7 +206,7 @@ final class RtspSession {
       vertx.cancelTimer(reportTimer);
     }
     if (bye && wasPlaying) {
-      sink.sendRtcp(RtcpPackets.bye(packetizer.ssrc(), reason));
+      sink.sendRtcp(RtcpPackets.bye(rtp.ssrc(), reason));
     }
     sink.close();
     admission.end(reason, packets, bytes);

@@ -10,7 +10,7 @@ import java.util.OptionalLong;
  * (payload type 5) with camgate's UUID and the ASCII text {@code seq=N}. Decoders ignore it; an auditor or a test
  * reading the bitstream (e.g. {@code ffmpeg -c copy -f h264}) maps each picture to the exact published frame.
  */
-final class SequenceSei {
+public final class SequenceSei {
 
   /** UUID of camgate's frame-sequence SEI: 6d1f5c2a-93e4-4b7e-a1d0-63616d676174 ("camgat" at the end). */
   static final byte[] UUID = {
@@ -46,7 +46,7 @@ final class SequenceSei {
   }
 
   /** The sequence number this NAL unit carries, if it is camgate's sequence SEI. */
-  static OptionalLong parse(NalUnit unit) {
+  public static OptionalLong parse(NalUnit unit) {
     byte[] b = unit.unsafeBytes();
     int head = 3; // NAL header, payload type, payload size
     if (unit.type() != NalUnit.SEI || b.length < head + UUID.length + PREFIX.length || b[1] != USER_DATA_UNREGISTERED

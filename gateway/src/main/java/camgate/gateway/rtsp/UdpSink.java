@@ -43,8 +43,10 @@ final class UdpSink implements RtpSink {
   }
 
   @Override
-  public void sendRtp(byte[] packet) {
-    rtp.send(Buffer.buffer(packet), clientRtp, clientHost);
+  public void sendRtp(RtpPackets packets) {
+    for (int i = 0; i < packets.count(); i++) {
+      rtp.send(packets.packet(i), clientRtp, clientHost);
+    }
   }
 
   @Override

@@ -57,6 +57,11 @@ class DigestAuthenticatorTest {
   }
 
   private static String answer(String challenge, String user, String secret, String method, String uri, boolean qop) {
+    return answer(challenge, user, secret, method, uri, qop, "00000001");
+  }
+
+  private static String answer(String challenge, String user, String secret, String method, String uri, boolean qop,
+                               String nc) {
     Map<String, String> c = DigestAuthenticator.parameters(challenge.substring(7));
     String ha1 = DigestAuthenticator.ha1(user, c.get("realm"), secret);
     String nonce = c.get("nonce");
@@ -65,8 +70,8 @@ class DigestAuthenticatorTest {
           + uri + "\", response=\"" + DigestAuthenticator.response(ha1, nonce, null, null, null, method, uri) + "\"";
     }
     return "Digest username=\"" + user + "\", realm=\"" + c.get("realm") + "\", nonce=\"" + nonce + "\", uri=\""
-        + uri + "\", algorithm=MD5, qop=auth, nc=00000001, cnonce=\"abc123\", response=\""
-        + DigestAuthenticator.response(ha1, nonce, "00000001", "abc123", "auth", method, uri) + "\"";
+        + uri + "\", algorithm=MD5, qop=auth, nc=" + nc + ", cnonce=\"abc123\", response=\""
+        + DigestAuthenticator.response(ha1, nonce, nc, "abc123", "auth", method, uri) + "\"";
   }
 
   @Test
@@ -78,7 +83,7 @@ class DigestAuthenticatorTest {
     assertTrue(c.wwwAuthenticate().contains("qop=\"auth\"") && !c.wwwAuthenticate().contains("stale"),
         c.wwwAuthenticate());
     for (boolean qop : new boolean[] {true, false}) {
-      String auth = answer(c.wwwAuthenticate(), "operator", "s3cret pass", "DESCRIBE", URI, qop);
+      String auth = answer(d.challenge(false), "operator", "s3cret pass", "DESCRIBE", URI, qop);
       assertEquals(new DigestAuthenticator.Authenticated("operator"),
           d.authenticate("DESCRIBE", URI, Optional.of(auth), USERS), "qop=" + qop);
     }
@@ -123,5 +128,55 @@ class DigestAuthenticatorTest {
     DigestAuthenticator.Outcome o = d.authenticate("DESCRIBE", uri, Optional.of(auth), USERS);
     DigestAuthenticator.Challenged c = assertInstanceOf(DigestAuthenticator.Challenged.class, o, why);
     assertTrue(c.reason().contains(why), c.reason() + " should say " + why);
+  }
+
+  @Test
+  void aReplayedNonceCountIsRefusedAsStaleAndAHigherCountIsAccepted() {
+    StepClock clock = new StepClock();
+    DigestAuthenticator d = new DigestAuthenticator("camgate", new byte[32], Duration.ofMinutes(5), clock, true);
+    String challenge = d.challenge(false);
+    String first = answer(challenge, "operator", "s3cret pass", "DESCRIBE", URI, true, "00000001");
+    assertEquals(new DigestAuthenticator.Authenticated("operator"),
+        d.authenticate("DESCRIBE", URI, Optional.of(first), USERS));
+    DigestAuthenticator.Challenged replay = assertInstanceOf(DigestAuthenticator.Challenged.class,
+        d.authenticate("DESCRIBE", URI, Optional.of(first), USERS), "the same (nonce, nc) a second time");
+    assertTrue(replay.reason().contains("replay"), replay.reason());
+    assertTrue(replay.wwwAuthenticate().endsWith("stale=true"), replay.wwwAuthenticate());
+    assertEquals(new DigestAuthenticator.Authenticated("operator"), d.authenticate("DESCRIBE", URI,
+        Optional.of(answer(challenge, "operator", "s3cret pass", "DESCRIBE", URI, true, "00000003")), USERS),
+        "the client's next count on the same nonce");
+    assertInstanceOf(DigestAuthenticator.Challenged.class, d.authenticate("DESCRIBE", URI,
+        Optional.of(answer(challenge, "operator", "s3cret pass", "DESCRIBE", URI, true, "00000002")), USERS),
+        "a count below the highest seen");
+    assertChallenged(d, answer(challenge, "operator", "s3cret pass", "DESCRIBE", URI, true, "zz"), URI,
+        "8 hexadecimal digits");
+  }
+
+  @Test
+  void aNonceWithoutQopAdmitsOnceThenIsStale() {
+    StepClock clock = new StepClock();
+    DigestAuthenticator d = new DigestAuthenticator("camgate", new byte[32], Duration.ofMinutes(5), clock, false);
+    String auth = answer(d.challenge(false), "operator", "s3cret pass", "DESCRIBE", URI, false);
+    assertEquals(new DigestAuthenticator.Authenticated("operator"),
+        d.authenticate("DESCRIBE", URI, Optional.of(auth), USERS));
+    DigestAuthenticator.Challenged again = assertInstanceOf(DigestAuthenticator.Challenged.class,
+        d.authenticate("DESCRIBE", URI, Optional.of(auth), USERS));
+    assertTrue(again.wwwAuthenticate().endsWith("stale=true"), again.wwwAuthenticate());
+    assertTrue(again.reason().contains("already used"), again.reason());
+  }
+
+  @Test
+  void nonceCountsStayBoundedAndRefuseWhatTheyForgot() {
+    NonceCounts counts = new NonceCounts(2);
+    assertTrue(counts.accept("a", 1_000, 1, 0));
+    assertTrue(counts.accept("b", 2_000, 1, 0));
+    assertTrue(counts.accept("c", 3_000, 1, 0), "a third nonce: the one expiring first is forgotten");
+    assertEquals(2, counts.size());
+    assertTrue(!counts.accept("a", 1_000, 1, 0), "a forgotten nonce is refused, never taken as new");
+    assertTrue(!counts.accept("d", 900, 1, 0), "so is an unseen nonce expiring before the forgotten one");
+    assertTrue(!counts.accept("b", 2_000, 1, 0), "b is still remembered: its count 1 is a replay");
+    assertTrue(counts.accept("b", 2_000, 2, 0));
+    assertTrue(counts.accept("e", 9_000, 1, 2_500), "expired nonces are dropped first");
+    assertEquals(2, counts.size());
   }
 }

@@ -23,11 +23,14 @@ class RtpPacketizerTest {
 
   @Test
   void smallNalUnitsGoAsSingleNalUnitPacketsWithTheMarkerOnTheLast() {
-    RtpPacketizer p = new RtpPacketizer(96, 0x11223344, 65535, 1400);
+    RtpPacketizer p = new RtpPacketizer(96, 0x11223344, 65535, 0, 1400);
     NalUnit sps = nal(0x67, 20);
     NalUnit slice = nal(0x65, 900);
-    List<byte[]> packets = p.packetize(List.of(sps, slice), 0xCAFEBABE);
+    RtpPackets rtp = p.packetize(List.of(sps, slice), 0xCAFEBABEL);
+    List<byte[]> packets = packets(rtp);
     assertEquals(2, packets.size());
+    assertEquals(65535, rtp.firstSequence(), "RTP-Info's seq for a session starting here");
+    assertEquals(0xCAFEBABE, rtp.timestamp());
     byte[] first = packets.get(0);
     assertEquals(0x80, first[0] & 0xff, "V=2, no padding, extension or CSRC");
     assertEquals(96, first[1] & 0x7f);
@@ -42,9 +45,12 @@ class RtpPacketizerTest {
 
   @Test
   void largeNalUnitsAreFragmentedAsFuAAndReassembleExactly() {
-    RtpPacketizer p = new RtpPacketizer(96, 1, 0, 1400);
+    RtpPacketizer p = new RtpPacketizer(96, 1, 0, 7, 1400);
     NalUnit big = nal(0x65, 5000);
-    List<byte[]> packets = p.packetize(List.of(big), 90_000);
+    RtpPackets rtp = p.packetize(List.of(big), 90_000);
+    List<byte[]> packets = packets(rtp);
+    assertEquals(90_007, rtp.timestamp(), "the stream's offset is added to the 90 kHz clock");
+    assertEquals(5000 - 1 + 4 * (12 + 2), rtp.rtpBytes());
     assertEquals(4, packets.size(), "4999 payload bytes in 1398-byte fragments");
     ByteArrayOutputStream rebuilt = new ByteArrayOutputStream();
     for (int i = 0; i < packets.size(); i++) {
@@ -62,6 +68,29 @@ class RtpPacketizerTest {
       rebuilt.write(pk, 14, pk.length - 14);
     }
     assertArrayEquals(big.bytes(), rebuilt.toByteArray());
+  }
+
+  @Test
+  void theStreamsPacketsAreInterleavedFramesOnChannelZeroAndCopiedForAnother() {
+    RtpPacketizer p = new RtpPacketizer(96, 1, 10, 0, 1400);
+    RtpPackets first = p.packetize(List.of(nal(0x67, 20), nal(0x68, 4), nal(0x65, 3000)), 0);
+    RtpPackets second = p.packetize(List.of(nal(0x41, 500)), 3600);
+    assertEquals(10, first.firstSequence());
+    assertEquals(10 + 2 + 3, second.firstSequence(), "one numbering per stream, whoever sends the packets");
+    for (int channel : new int[] {0, 2}) {
+      byte[] framed = first.interleaved(channel).getBytes();
+      int at = 0;
+      for (int i = 0; i < first.count(); i++) {
+        byte[] packet = first.packet(i).getBytes();
+        assertEquals('$', framed[at]);
+        assertEquals(channel, framed[at + 1]);
+        assertEquals(packet.length, ((framed[at + 2] & 0xff) << 8) | (framed[at + 3] & 0xff));
+        assertArrayEquals(packet, java.util.Arrays.copyOfRange(framed, at + 4, at + 4 + packet.length));
+        at += 4 + packet.length;
+      }
+      assertEquals(framed.length, at, "nothing after the last packet");
+    }
+    assertEquals(0, first.interleaved(0).getByte(1), "channel 2's copy left the shared bytes alone");
   }
 
   @Test
@@ -85,6 +114,14 @@ class RtpPacketizerTest {
     byte[] bye = RtcpPackets.bye(7, "cut");
     assertEquals(203, bye[9] & 0xff);
     assertEquals(0, bye.length % 4);
+  }
+
+  private static List<byte[]> packets(RtpPackets rtp) {
+    List<byte[]> out = new java.util.ArrayList<>();
+    for (int i = 0; i < rtp.count(); i++) {
+      out.add(rtp.packet(i).getBytes());
+    }
+    return out;
   }
 
   private static int readInt(byte[] b, int at) {

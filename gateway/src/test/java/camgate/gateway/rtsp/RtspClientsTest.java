@@ -225,10 +225,14 @@ class RtspClientsTest {
     List<String> list = new java.util.ArrayList<>(asUser);
     list.addAll(List.of("cvlc", "--list"));
     ExternalClient.Run modules = ExternalClient.run(dir, Duration.ofSeconds(30), list, env);
-    // Debian 12's VLC 3.0.x is built with --disable-live555: it has no RTSP client for H.264 (its satip access
-    // takes rtsp:// URLs but expects MPEG-TS for SAT>IP). Run where a VLC with live555 is installed.
+    // Debian 12's VLC 3.0.24 is built with --disable-live555, and Debian ships no live555 plugin for it
+    // ('apt-cache policy vlc-plugin-live555' finds no such package in bookworm or bookworm-security). Without it
+    // VLC 3.0 has no RTSP client for H.264: its own rtp module takes a dynamic payload type only as Theora or as a
+    // raw byte stream for a demuxer (not RFC 6184 packets), its satip access wants MPEG-TS, and its avio access
+    // opens FFmpeg's byte-stream protocols, not RTSP. Run where a VLC with live555 is installed.
     org.junit.jupiter.api.Assumptions.assumeTrue(modules.stdout().contains("live555"),
-        "this VLC has no live555 module (Debian builds it with --disable-live555), so it cannot play RTSP");
+        "this VLC has no live555 module ('cvlc --list' lists none; Debian builds VLC with --disable-live555 and "
+            + "'apt-cache policy vlc-plugin-live555' finds no package), so it cannot play RTSP/H.264");
     Path ts = dir.resolve("out.ts");
     java.nio.file.Files.deleteIfExists(ts);
     List<String> command = new java.util.ArrayList<>(asUser);
