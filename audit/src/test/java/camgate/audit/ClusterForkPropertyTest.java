@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
+import net.jqwik.api.EdgeCasesMode;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -44,7 +45,9 @@ class ClusterForkPropertyTest {
     BundlePropertyTest.deleteTree(fixture);
   }
 
-  @Property(tries = 25)
+  // Edge cases first: their combinations include (16, 16), a history that keeps every recorded entry, and (1, 0), one
+  // that keeps none. Random draws alone reach a keeping history with about 9 % per try, so 1 run in 11 saw none.
+  @Property(tries = 25, edgeCases = EdgeCasesMode.FIRST)
   void anotherHistoryOfANodePassesOnlyIfItKeepsTheRecordedEntries(@ForAll @IntRange(min = 1, max = 16) int length,
                                                                   @ForAll @IntRange(min = 0, max = 16) int divergeAt)
       throws Exception {
