@@ -6,6 +6,8 @@ import camgate.gateway.access.AccessEvents;
 import camgate.gateway.access.AccessGate;
 import camgate.gateway.access.AuditTrail;
 import camgate.gateway.camera.CameraFeed;
+import camgate.gateway.camera.CameraPlacement;
+import camgate.gateway.cluster.CameraOwnership;
 import camgate.gateway.camera.PrivacyMaskRefresh;
 import camgate.gateway.console.ConsoleRoutes;
 import camgate.gateway.export.ClipDelivery;
@@ -35,6 +37,7 @@ import camgate.gateway.rtsp.RtspUsers;
 import camgate.redaction.Detectors;
 import camgate.redaction.RedactionPipeline;
 import camgate.redaction.RedactionSettings;
+import com.hazelcast.core.HazelcastInstance;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.client.WebClient;
@@ -96,16 +99,36 @@ public final class Gateway {
   private final GatewayMetrics metrics = new GatewayMetrics();
   private String deploymentId;
   private long maskTimer = -1;
+  private final Optional<HazelcastInstance> hazelcast;
+  private CameraOwnership ownership;
 
-  private Gateway(Vertx vertx, GatewayConfig config, Clock clock) {
+  private Gateway(Vertx vertx, GatewayConfig config, Clock clock, Optional<HazelcastInstance> hazelcast) {
     this.vertx = vertx;
     this.config = config;
     this.clock = clock;
+    this.hazelcast = hazelcast;
   }
 
   /** Starts a gateway; the future fails (with everything started so far stopped) if any part cannot start. */
   public static Future<Gateway> start(Vertx vertx, GatewayConfig config, Clock clock) {
-    Gateway g = new Gateway(vertx, config, clock);
+    return start(vertx, config, clock, Optional.empty());
+  }
+
+  /**
+   * Starts a gateway, a node of a cluster when the configuration has a {@code cluster} section: then
+   * {@code hazelcast} is the member its {@code vertx} is clustered on, and the node redacts only the cameras
+   * whose lease it holds.
+   *
+   * @throws IllegalArgumentException if a cluster section comes without a Hazelcast member or the reverse
+   */
+  public static Future<Gateway> start(Vertx vertx, GatewayConfig config, Clock clock,
+                                      Optional<HazelcastInstance> hazelcast) {
+    if (config.cluster().isPresent() != hazelcast.isPresent()) {
+      return Future.failedFuture(new IllegalArgumentException(hazelcast.isPresent()
+          ? "a Hazelcast member was given but the configuration has no cluster section"
+          : "the configuration has a cluster section: start the gateway through Main, which joins the cluster"));
+    }
+    Gateway g = new Gateway(vertx, config, clock, hazelcast);
     return g.startPolicy()
         .compose(v -> g.checkConfiguration())
         .compose(v -> g.startAudit())
@@ -114,6 +137,7 @@ public final class Gateway {
         .compose(v -> g.startHttp())
         .compose(v -> g.startRtsp())
         .compose(v -> g.recordStart())
+        .compose(v -> g.startOwnership())
         .map(v -> g)
         .recover(e -> g.stop().transform(ignored -> Future.failedFuture(e)));
   }
@@ -241,9 +265,17 @@ public final class Gateway {
           .withStyle(config.redactionStyle())
           .withDetectionDeadline(config.detectionDeadline());
       for (CameraConfig camera : config.cameras()) {
-        CameraFeed feed = new CameraFeed(camera, RedactionPipeline.create(detectors, settings), clock, 80);
+        // A fresh pipeline each time the feed starts: in a cluster, each lease begins with the warm-up fail-safe.
+        CameraFeed feed = new CameraFeed(camera, () -> RedactionPipeline.create(detectors, settings), clock, 80);
         feeds.put(camera.id(), feed);
-        feed.start();
+      }
+      if (hazelcast.isPresent()) {
+        // FFmpeg's native libraries load now, not on the first failover: seconds a taken-over camera would wait.
+        org.bytedeco.javacv.FFmpegFrameGrabber.tryLoad();
+        // Each feed starts when this node holds its lease (startOwnership), never before.
+        ownership = new CameraOwnership(config.cluster().get(), hazelcast.get(), feeds, audit, this::policyVersion);
+      } else {
+        feeds.values().forEach(CameraFeed::start);
       }
       return null;
     }).map(v -> {
@@ -256,8 +288,12 @@ public final class Gateway {
 
   private Future<Void> startHttp() {
     gate = new AccessGate(vertx, config.apiKeys(), feeds, policy, audit, clock, config.recheckInterval(),
-        this::policyVersion, config.streamsPerSubject(), metrics);
+        this::policyVersion, config.streamsPerSubject(), metrics,
+        ownership == null ? CameraPlacement.local() : ownership);
     metrics.cameras(feeds.values(), feed -> h264 == null ? 0 : h264.subscribers(feed));
+    if (ownership != null) {
+      metrics.ownership(feeds.keySet(), ownership::holds, () -> ownership.unowned().size());
+    }
     metrics.auditPending(audit::pending);
     audit.onAppendLatency(metrics::auditAppended);
     CameraRoutes cameras = new CameraRoutes(vertx, feeds, gate, config.retentionDays("snapshots_days"));
@@ -305,6 +341,22 @@ public final class Gateway {
     details.put("http", url().toString());
     rtspUrl().ifPresent(u -> details.put("rtsp", u.toString()));
     return audit.append(AccessEvents.gatewayStart(details, policyVersion())).mapEmpty();
+  }
+
+  /** Joins the cameras' placement once HTTP is up: other nodes redirect consumers to this node's URL. */
+  private Future<Void> startOwnership() {
+    if (ownership == null) {
+      return Future.succeededFuture();
+    }
+    ownership.onStopServing(gate::cutCamera);
+    ownership.start(url().toString());
+    LOG.info("cluster node {}: camera ownership started", ownership.nodeId());
+    return Future.succeededFuture();
+  }
+
+  /** This node's camera ownership, when the gateway is a node of a cluster. */
+  public Optional<CameraOwnership> ownership() {
+    return Optional.ofNullable(ownership);
   }
 
   public URI url() {
@@ -355,7 +407,13 @@ public final class Gateway {
 
   /** Stops HTTP first (no new access), then cameras, the audit log (final checkpoint) and OPA. */
   public Future<Void> stop() {
-    Future<Void> undeployRtsp = rtspDeployment == null ? Future.succeededFuture() : vertx.undeploy(rtspDeployment);
+    Future<Void> releaseCameras = ownership == null ? Future.succeededFuture()
+        : vertx.executeBlocking(() -> {
+          ownership.close();
+          return null;
+        });
+    Future<Void> undeployRtsp = releaseCameras.otherwiseEmpty()
+        .compose(v -> rtspDeployment == null ? Future.succeededFuture() : vertx.undeploy(rtspDeployment));
     return undeployRtsp.otherwiseEmpty()
         .compose(v -> deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId))
         .otherwiseEmpty()

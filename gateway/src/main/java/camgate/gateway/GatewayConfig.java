@@ -2,6 +2,7 @@ package camgate.gateway;
 
 import camgate.redaction.Detectors;
 import camgate.redaction.RedactionSettings;
+import camgate.gateway.cluster.ClusterSettings;
 import camgate.gateway.console.ConsoleSettings;
 import camgate.gateway.rtsp.RtspUsers;
 import camgate.redaction.RedactionStyle;
@@ -46,6 +47,12 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
     positive(raw, "exports", "delivery_timeout_ms");
     positive(raw, "retention", "sweep_interval_s");
     positive(raw, "limits", "streams_per_subject");
+    if (raw.getValue("cluster") != null) {
+      if (!(raw.getValue("cluster") instanceof JsonObject)) {
+        throw new IllegalArgumentException("cluster must be an object (node_id, members, port, camera_capacity)");
+      }
+      ClusterSettings.fromJson(raw.getJsonObject("cluster"));
+    }
     Object smallFaces = raw.getJsonObject("redaction", new JsonObject()).getValue("small_faces");
     if (smallFaces != null && !(smallFaces instanceof Boolean)) {
       throw new IllegalArgumentException("redaction.small_faces must be true or false, found " + smallFaces);
@@ -263,6 +270,17 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
   /** How many streams one subject may have open at once ({@code limits.streams_per_subject}, 8). */
   public int streamsPerSubject() {
     return raw.getJsonObject("limits", new JsonObject()).getInteger("streams_per_subject", 8);
+  }
+
+  /**
+   * The cluster this gateway is a node of ({@code cluster}: node_id, members, port, camera_capacity, lease
+   * timings); empty without the section: a single gateway that redacts every camera itself.
+   *
+   * @throws IllegalArgumentException naming the key, if the section is malformed
+   */
+  public Optional<ClusterSettings> cluster() {
+    JsonObject c = raw.getJsonObject("cluster");
+    return c == null ? Optional.empty() : Optional.of(ClusterSettings.fromJson(c));
   }
 
   /** The web console's settings, defaults filled in. */

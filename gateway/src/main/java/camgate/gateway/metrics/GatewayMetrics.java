@@ -60,6 +60,22 @@ public final class GatewayMetrics {
     }
   }
 
+  /**
+   * A cluster node's ownership meters: per camera, 1 while this node redacts it; and how many cameras no live
+   * node redacts (never served unredacted: refused until one does). Held strongly: the functions are lambdas
+   * nothing else references, which a weak gauge would lose to the first GC.
+   */
+  public void ownership(java.util.Set<String> cameras, java.util.function.Predicate<String> owned,
+                        java.util.function.IntSupplier unowned) {
+    for (String id : cameras) {
+      Gauge.builder("camgate_camera_owned", owned, o -> o.test(id) ? 1 : 0)
+          .description("1 while this node holds the camera's lease and redacts it").tag("camera", id)
+          .strongReference(true).register(registry);
+    }
+    Gauge.builder("camgate_cameras_unowned", unowned, u -> u.getAsInt())
+        .description("cameras no live node of the cluster redacts now").strongReference(true).register(registry);
+  }
+
   /** An H.264 encoder subscribes to a hub once while it has RTSP subscribers: not an MJPEG consumer. */
   private static int encoders(CameraFeed f, ToIntFunction<CameraFeed> rtspSubscribers) {
     return rtspSubscribers.applyAsInt(f) > 0 ? 1 : 0;
