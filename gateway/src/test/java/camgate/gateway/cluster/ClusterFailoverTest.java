@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import camgate.gateway.support.ExternalOpa;
+import camgate.gateway.tools.ExternalOpa;
 import camgate.gateway.support.RtspCamera;
 import camgate.gateway.support.TestGateway;
 import camgate.gateway.support.TestPaths;
@@ -58,7 +58,7 @@ class ClusterFailoverTest {
 
   @BeforeAll
   static void start() throws Exception {
-    opa = ExternalOpa.start();
+    opa = ExternalOpa.start(TestPaths.opa(), TestPaths.root());
     camera = RtspCamera.serveAt(TestPaths.VTEST, 5);
     dir = Files.createTempDirectory("camgate-cluster");
     TestGateway.Builder builder = TestGateway.builder().externalOpa(opa.url()).detectionDeadlineMs(2000);
