@@ -49,6 +49,7 @@ public final class AuditBenchmark {
     int proofs = 20_000;
     int growthEntries = 2000;
     Path dir = null;
+    boolean cluster = false;
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
       switch (a) {
@@ -64,9 +65,10 @@ public final class AuditBenchmark {
         case "--verify-entries" -> verifyEntries = Integer.parseInt(args.get(++i));
         case "--growth-entries" -> growthEntries = Integer.parseInt(args.get(++i));
         case "--dir" -> dir = Path.of(args.get(++i));
+        case "--cluster" -> cluster = true;
         default -> {
           err.println("error: unknown bench option '" + a + "'; use --quick, --threads N, --seconds S,"
-              + " --verify-entries N, --growth-entries N, --dir DIR");
+              + " --verify-entries N, --growth-entries N, --dir DIR, --cluster");
           return 2;
         }
       }
@@ -78,6 +80,11 @@ public final class AuditBenchmark {
         Arrays.toString(threads), Runtime.getRuntime().availableProcessors(),
         java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), work);
     try {
+      if (cluster) {
+        verifyClusterBundle(s, out);
+        out.println("done");
+        return 0;
+      }
       double baseline = baseline(s, threads[0], out);
       for (int i = 0; i < threads.length; i++) {
         // Each durable append waits for one sync: throughput is about threads / sync latency (Little's law).
@@ -342,9 +349,19 @@ public final class AuditBenchmark {
   /** Writes the bundle that {@link #verifyLargeBundle} verifies; returns its directory. */
   static Path writeBundle(Settings s, PrintStream out) throws IOException {
     Path bundle = s.workDir().resolve("bundle");
+    writeBundle(bundle, SigningKey.generate(AuditLogOptions.DEFAULT_ORIGIN), s.verifyEntries(), out);
+    return bundle;
+  }
+
+  /**
+   * Writes a bundle of {@code entries} generated entries signed by {@code key} (its name is the origin) with a
+   * checkpoint every 20,000; returns the checkpoints.
+   */
+  static List<SignedCheckpoint> writeBundle(Path bundle, SigningKey key, long entries, PrintStream out)
+      throws IOException {
     Files.createDirectories(bundle);
     long t0 = System.nanoTime();
-    SigningKey key = SigningKey.generate(AuditLogOptions.DEFAULT_ORIGIN);
+    String origin = key.publicKey().name();
     MerkleTree tree = new MerkleTree();
     List<SignedCheckpoint> checkpoints = new ArrayList<>();
     Instant time = Instant.parse("2026-11-28T21:14:00Z");
@@ -357,7 +374,7 @@ public final class AuditBenchmark {
     try (BufferedWriter w = Files.newBufferedWriter(bundle.resolve("entries.jsonl"), StandardCharsets.UTF_8)) {
       List<Hash> leaves = new ArrayList<>(every);
       String stamp = null;
-      for (long i = 0; i < s.verifyEntries(); i++) {
+      for (long i = 0; i < entries; i++) {
         if (i % 1000 == 0) {
           stamp = CheckpointNote.formatTime(time.plusMillis(i / 10));
         }
@@ -365,10 +382,10 @@ public final class AuditBenchmark {
         w.write(json);
         w.write('\n');
         leaves.add(TreeHasher.hashLeaf(json.getBytes(StandardCharsets.UTF_8)));
-        if (leaves.size() == every || i == s.verifyEntries() - 1) {
+        if (leaves.size() == every || i == entries - 1) {
           tree.append(leaves);
           leaves.clear();
-          checkpoints.add(CheckpointNote.sign(key, AuditLogOptions.DEFAULT_ORIGIN, tree.size(), tree.root(tree.size()),
+          checkpoints.add(CheckpointNote.sign(key, origin, tree.size(), tree.root(tree.size()),
               time.plusMillis(i / 10)));
         }
       }
@@ -388,9 +405,67 @@ public final class AuditBenchmark {
     }
     Files.writeString(bundle.resolve("public-key.pem"), key.publicKey().pem());
     long sizeBytes = Files.size(bundle.resolve("entries.jsonl"));
-    out.printf("wrote a %d-entry bundle (%.0f MB, %d checkpoints) in %.1f s%n", s.verifyEntries(), sizeBytes / 1e6,
+    out.printf("wrote a %d-entry bundle (%.0f MB, %d checkpoints) in %.1f s%n", entries, sizeBytes / 1e6,
         checkpoints.size(), (System.nanoTime() - t0) / 1e9);
-    return bundle;
+    return checkpoints;
+  }
+
+  /**
+   * {@code --cluster}: a three-node cluster bundle of {@code verifyEntries} entries in all (each node's checkpoints
+   * recorded in a real cluster register, one H2 file), verified whole, next to one node bundle of the same total
+   * size verified in the same run.
+   */
+  static void verifyClusterBundle(Settings s, PrintStream out) throws IOException {
+    Path single = s.workDir().resolve("single");
+    writeBundle(single, SigningKey.generate(AuditLogOptions.DEFAULT_ORIGIN), s.verifyEntries(), out);
+    Path bundle = s.workDir().resolve("cluster-bundle");
+    Path db = s.workDir().resolve("cluster-db");
+    String[] nodes = {"node-a", "node-b", "node-c"};
+    long[] sizes = new long[nodes.length];
+    List<List<SignedCheckpoint>> checkpoints = new ArrayList<>();
+    List<NoteKey> keys = new ArrayList<>();
+    for (int n = 0; n < nodes.length; n++) {
+      sizes[n] = s.verifyEntries() / nodes.length + (n < s.verifyEntries() % nodes.length ? 1 : 0);
+      SigningKey key = SigningKey.generate(nodes[n] + ".camgate.bench/audit");
+      keys.add(key.publicKey());
+      checkpoints.add(writeBundle(bundle.resolve(ClusterBundle.NODES).resolve(nodes[n]), key, sizes[n], out));
+    }
+    AuditLogOptions options = AuditLogOptions.defaults(db).withOrigin("camgate.bench/cluster");
+    try (ClusterRegister register = ClusterRegister.open(options)) {
+      for (int n = 0; n < nodes.length; n++) {
+        register.registerNode(nodes[n], keys.get(n));
+      }
+      // Interleaved as the keeper receives them: each node's next checkpoint in turn.
+      for (int i = 0; checkpoints.stream().anyMatch(c -> c.size() > 0); i++) {
+        for (int n = 0; n < nodes.length; n++) {
+          if (!checkpoints.get(n).isEmpty()) {
+            register.record(nodes[n], checkpoints.get(n).remove(0).note());
+          }
+        }
+      }
+      register.export(bundle.resolve(ClusterBundle.CLUSTER), bundle.resolve(ClusterBundle.WITNESS));
+      out.printf("cluster log: %d entries recording the nodes' checkpoints%n", register.log().size());
+    }
+    // Alternated, twice: the first round also pays the JIT; the ratio is taken from the second, warm round.
+    double oneSeconds = 0;
+    double clusterSeconds = 0;
+    for (int round = 1; round <= 2; round++) {
+      long v0 = System.nanoTime();
+      Verdict one = BundleVerifier.verify(single);
+      oneSeconds = (System.nanoTime() - v0) / 1e9;
+      out.printf("round %d: verify one node bundle of %d entries: %.1f s (%.0f entries/s): %s%n", round,
+          s.verifyEntries(), oneSeconds, s.verifyEntries() / oneSeconds, one.summary());
+      long c0 = System.nanoTime();
+      ClusterVerifier.Outcome outcome = ClusterVerifier.verify(bundle,
+          new ClusterVerifier.Options(null, null, List.of()));
+      clusterSeconds = (System.nanoTime() - c0) / 1e9;
+      out.printf("round %d: verify three-node cluster bundle of %d entries: %.1f s (%.0f entries/s): %s%n", round,
+          s.verifyEntries(), clusterSeconds, s.verifyEntries() / clusterSeconds,
+          outcome.valid() ? "valid" : outcome.problems());
+    }
+    out.printf("  cluster verify vs one node bundle of the same size: %.2fx wall (load average %.1f on %d cores)%n",
+        clusterSeconds / oneSeconds, java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+            .getSystemLoadAverage(), Runtime.getRuntime().availableProcessors());
   }
 
   record Baseline(double wallSeconds, double cpuSeconds) {

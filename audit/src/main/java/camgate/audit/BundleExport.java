@@ -167,6 +167,21 @@ final class BundleExport {
     }
   }
 
+  /** {@code out} behind a stream whose close only flushes: a zip written into a caller's stream leaves it open. */
+  static OutputStream keepOpen(OutputStream out) {
+    return new FilterOutputStream(out) {
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        out.write(b, off, len);
+      }
+
+      @Override
+      public void close() throws IOException {
+        flush(); // the caller's stream stays open
+      }
+    };
+  }
+
   /**
    * Files as the entries of a zip written to a caller's stream, which is flushed but not closed. Buffered so the
    * stream sees 64 KB writes, not the deflater's 512-byte ones.
@@ -176,17 +191,7 @@ final class BundleExport {
     private final long timeMillis;
 
     ZipSink(OutputStream out, long timeMillis) {
-      this.zip = new ZipOutputStream(new BufferedOutputStream(new FilterOutputStream(out) {
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-          out.write(b, off, len);
-        }
-
-        @Override
-        public void close() throws IOException {
-          flush(); // the caller's stream stays open
-        }
-      }, 1 << 16));
+      this.zip = new ZipOutputStream(new BufferedOutputStream(keepOpen(out), 1 << 16));
       this.timeMillis = timeMillis;
     }
 

@@ -71,7 +71,18 @@ public final class BundleVerifier {
    *     entries of its size, else the log was truncated, rolled back or rewritten since
    */
   public static Verdict verify(Path dir, String expectedFingerprint, String keptCheckpoint) {
+    return verify(dir, expectedFingerprint, keptCheckpoint, null);
+  }
+
+  /** Sees the tree of the bundle's first {@code size} entries as the entries stream by, for every size. */
+  interface RootWatch {
+    void reached(long size, CompactRange range);
+  }
+
+  /** {@link #verify(Path, String, String)}, showing {@code watch} the tree at every size (null: none). */
+  static Verdict verify(Path dir, String expectedFingerprint, String keptCheckpoint, RootWatch watch) {
     Progress progress = new Progress();
+    progress.watch = watch;
     try {
       progress.kept = keptCheckpoint == null ? null : KeptCheckpoint.parse(keptCheckpoint);
       run(dir, expectedFingerprint, progress);
@@ -86,6 +97,7 @@ public final class BundleVerifier {
     int checkpoints;
     long lastSize = -1;
     KeptCheckpoint kept;
+    RootWatch watch;
     /** Every key the bundle trusted so far: its own, then each announced one a verified checkpoint covered. */
     final List<NoteKey> chain = new ArrayList<>();
   }
@@ -207,6 +219,9 @@ public final class BundleVerifier {
           progress.entries = seq;
           if (kept != null) {
             kept.checkRootAt(seq, range);
+          }
+          if (progress.watch != null) {
+            progress.watch.reached(seq, range);
           }
           while (next < checkpoints.size() && checkpoints.get(next).note().size() == seq) {
             CheckpointRecord cp = checkpoints.get(next);

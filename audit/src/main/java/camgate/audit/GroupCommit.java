@@ -41,7 +41,9 @@ final class GroupCommit {
   record Stats(long batches, long entries, long storeNanos, long syncNanos) {
   }
 
-  private record Pending(EntryCodec.Template template, AuditEvent event, CompletableFuture<AuditEntry> done) {
+  /** An append waiting for the writer; {@code fixedTime} is null except for a replicated entry, which keeps its own. */
+  private record Pending(EntryCodec.Template template, AuditEvent event, Instant fixedTime,
+                         CompletableFuture<AuditEntry> done) {
   }
 
   GroupCommit(AuditLogOptions options, MerkleTree tree, LiveStore store, CheckpointSchedule checkpoints) {
@@ -63,8 +65,16 @@ final class GroupCommit {
 
   /** See {@link AuditLog#append}. */
   AuditEntry append(AuditEvent event) {
+    return append(event, null);
+  }
+
+  /**
+   * Appends {@code event} with {@code fixedTime} as its entry time instead of the clock's (null: the clock's): a
+   * replica re-appending another log's entry gets the very same bytes.
+   */
+  AuditEntry append(AuditEvent event, Instant fixedTime) {
     checkAvailable();
-    Pending p = new Pending(EntryCodec.template(event), event, new CompletableFuture<>());
+    Pending p = new Pending(EntryCodec.template(event), event, fixedTime, new CompletableFuture<>());
     try {
       queue.put(p);
       while (true) {
@@ -97,7 +107,7 @@ final class GroupCommit {
     } catch (AuditUnavailableException e) {
       return CompletableFuture.failedFuture(e);
     }
-    Pending p = new Pending(EntryCodec.template(event), event, new CompletableFuture<>());
+    Pending p = new Pending(EntryCodec.template(event), event, null, new CompletableFuture<>());
     if (!queue.offer(p)) {
       return CompletableFuture.failedFuture(new AuditUnavailableException("audit queue full (" + QUEUE_CAPACITY
           + " entries waiting): the store cannot keep up; treat the entry as not logged"));
@@ -176,13 +186,14 @@ final class GroupCommit {
       ByteArrayOutputStream blob = new ByteArrayOutputStream(batch.size() * 512);
       for (Pending p : batch) {
         long seq = next + entries.size();
-        String json = p.template.fill(seq, nowText);
+        Instant time = p.fixedTime == null ? now : p.fixedTime;
+        String json = p.template.fill(seq, p.fixedTime == null ? nowText : CheckpointNote.formatTime(time));
         byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
         if (!entries.isEmpty()) {
           blob.write('\n');
         }
         blob.write(bytes, 0, bytes.length);
-        entries.add(new AuditEntry(seq, now, p.event, json));
+        entries.add(new AuditEntry(seq, time, p.event, json));
         leaves.add(TreeHasher.hashLeaf(bytes));
       }
       long[] nanos = store.current().writeBatch(next, entries.size(), blob.toByteArray());

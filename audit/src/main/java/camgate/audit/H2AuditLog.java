@@ -110,6 +110,42 @@ final class H2AuditLog implements AuditLog {
     return store.writableAgain();
   }
 
+  /**
+   * Appends a line of another log with the same key and origin (a replica), keeping its seq, time and bytes.
+   * Callers serialise replication: the line's seq must be this log's size.
+   *
+   * @throws IllegalArgumentException if the line is not the canonical entry of seq {@link #size()}
+   */
+  AuditEntry appendVerbatim(String line) {
+    AuditEntry decoded = EntryCodec.decode(line);
+    if (decoded.seq() != tree.size()) {
+      throw new IllegalArgumentException("replicated entry has seq " + decoded.seq() + " but this replica holds "
+          + tree.size() + " entries; send the entries from seq " + tree.size());
+    }
+    String expected = EntryCodec.template(decoded.event()).fill(decoded.seq(), CheckpointNote.formatTime(decoded.time()));
+    if (!expected.equals(line)) {
+      throw new IllegalArgumentException("replicated entry " + decoded.seq() + " is not in canonical form: it was not"
+          + " written by an audit log, refusing it");
+    }
+    AuditEntry stored = commit.append(decoded.event(), decoded.time());
+    if (!stored.canonicalJson().equals(line)) {
+      // Only if another append raced this one: the replica has forked from its keeper, say so loudly.
+      throw new IllegalStateException("replica stored entry " + stored.seq() + " differently from its keeper's line;"
+          + " appends other than replication reached this replica");
+    }
+    return stored;
+  }
+
+  /** Signs and stores a checkpoint of exactly {@code size} entries (at most {@link #size()}). BLOCKING. */
+  SignedCheckpoint checkpointAt(long size) {
+    if (size < 0 || size > tree.size()) {
+      throw new IllegalArgumentException("checkpoint size must be 0.." + tree.size() + ", found " + size);
+    }
+    synchronized (checkpoints.lock()) {
+      return checkpoints.signAndStore(size);
+    }
+  }
+
   @Override
   public AuditStatus status() {
     return store.status();

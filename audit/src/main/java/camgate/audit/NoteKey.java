@@ -25,21 +25,30 @@ import org.bouncycastle.util.io.pem.PemWriter;
 public final class NoteKey {
   /** C2SP signed-note signature type of Ed25519. */
   static final byte ED25519_TYPE = 0x01;
+  /** C2SP tlog-cosignature type of a timestamped Ed25519 cosignature (cosignature/v1). */
+  static final byte COSIGNATURE_TYPE = 0x04;
 
   private final String name;
   private final Ed25519PublicKeyParameters key;
+  private final byte type;
   private final int keyHash;
 
   NoteKey(String name, Ed25519PublicKeyParameters key) {
+    this(name, key, ED25519_TYPE);
+  }
+
+  /** A key of signature type {@code type}: it goes into the key hash, so one key has one id per type. */
+  NoteKey(String name, Ed25519PublicKeyParameters key, byte type) {
     if (name == null || name.isEmpty() || name.contains(" ") || name.contains("+") || name.contains("\n")) {
       throw new IllegalArgumentException("a note key name is one word without spaces or '+', found '" + name + "'");
     }
     this.name = name;
     this.key = key;
+    this.type = type;
     MessageDigest md = TreeHasher.newSha256();
     md.update(name.getBytes(StandardCharsets.UTF_8));
     md.update((byte) '\n');
-    md.update(ED25519_TYPE);
+    md.update(type);
     md.update(key.getEncoded());
     this.keyHash = ByteBuffer.wrap(md.digest()).getInt();
   }
@@ -71,6 +80,47 @@ public final class NoteKey {
     }
   }
 
+  /**
+   * Reads a C2SP vkey ({@code <name>+<8 hex key hash>+base64(type || 32-byte key)}), as Go's {@code sumdb/note}
+   * writes it: type 0x01 for a log's key, 0x04 for a witness's cosignature key.
+   *
+   * @throws IllegalArgumentException if the text is not such a vkey or its key hash does not match; the message
+   *     says what was found
+   */
+  public static NoteKey fromVkey(String vkey) {
+    String text = vkey.strip();
+    String[] parts = text.split("\\+", 3); // a name has no '+'; base64 may
+    if (parts.length != 3 || parts[1].length() != 8) {
+      throw new IllegalArgumentException("expected a vkey 'name+hash+base64', found '" + text + "'");
+    }
+    byte[] typed;
+    try {
+      typed = Base64.getDecoder().decode(parts[2]);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("vkey '" + text + "': key is not base64: " + e.getMessage());
+    }
+    if (typed.length != 33 || (typed[0] != ED25519_TYPE && typed[0] != COSIGNATURE_TYPE)) {
+      throw new IllegalArgumentException("vkey '" + text + "' is not an Ed25519 key (type 0x01) or cosignature key"
+          + " (type 0x04) of 32 bytes");
+    }
+    NoteKey key = new NoteKey(parts[0], new Ed25519PublicKeyParameters(typed, 1), typed[0]);
+    if (!key.keyId().equals(parts[1])) {
+      throw new IllegalArgumentException("vkey '" + text + "' says key hash " + parts[1] + " but its name and key hash"
+          + " to " + key.keyId() + ": the vkey was edited");
+    }
+    return key;
+  }
+
+  /** The same public key under {@code newName} with signature type {@code newType}. */
+  NoteKey as(String newName, byte newType) {
+    return new NoteKey(newName, key, newType);
+  }
+
+  /** C2SP signature type: 0x01 (a log's Ed25519 key) or 0x04 (a witness's cosignature key). */
+  byte type() {
+    return type;
+  }
+
   /** The signed-note key name (the log origin). */
   public String name() {
     return name;
@@ -95,10 +145,10 @@ public final class NoteKey {
     return "SHA256:" + HexFormat.of().formatHex(TreeHasher.newSha256().digest(key.getEncoded()));
   }
 
-  /** The key in Go's {@code golang.org/x/mod/sumdb/note} verifier format: {@code name+hash+base64(0x01||key)}. */
+  /** The key in Go's {@code golang.org/x/mod/sumdb/note} verifier format: {@code name+hash+base64(type||key)}. */
   public String verifierKey() {
     byte[] typed = new byte[33];
-    typed[0] = ED25519_TYPE;
+    typed[0] = type;
     System.arraycopy(key.getEncoded(), 0, typed, 1, 32);
     return name + "+" + keyId() + "+" + Base64.getEncoder().encodeToString(typed);
   }
@@ -130,7 +180,8 @@ public final class NoteKey {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof NoteKey k && k.name.equals(name) && java.util.Arrays.equals(k.key.getEncoded(), key.getEncoded());
+    return o instanceof NoteKey k && k.name.equals(name) && k.type == type
+        && java.util.Arrays.equals(k.key.getEncoded(), key.getEncoded());
   }
 
   @Override

@@ -1,6 +1,8 @@
 package camgate.audit.tools;
 
 import camgate.audit.BundleVerifier;
+import camgate.audit.ClusterBundle;
+import camgate.audit.ClusterVerifier;
 import camgate.audit.Verdict;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -40,6 +42,7 @@ public final class AuditCli {
         case "verify" -> verify(rest, out, err);
         case "report" -> report(rest, out, err);
         case "bench" -> AuditBench.run(rest, out, err);
+        case "witness" -> WitnessCommand.run(rest, out, err);
         case "-h", "--help", "help" -> {
           usageText(out);
           yield OK;
@@ -55,12 +58,15 @@ public final class AuditCli {
   private static int verify(List<String> args, PrintStream out, PrintStream err) throws IOException {
     String fingerprint = null;
     Path since = null;
+    List<Path> witnessKeys = new ArrayList<>();
     List<String> positional = new ArrayList<>();
     for (int i = 0; i < args.size(); i++) {
       if (args.get(i).equals("--key-fingerprint") && i + 1 < args.size()) {
         fingerprint = args.get(++i);
       } else if (args.get(i).equals("--since-checkpoint") && i + 1 < args.size()) {
         since = Path.of(args.get(++i));
+      } else if (args.get(i).equals("--witness-key") && i + 1 < args.size()) {
+        witnessKeys.add(Path.of(args.get(++i)));
       } else {
         positional.add(args.get(i));
       }
@@ -77,7 +83,30 @@ public final class AuditCli {
             + " checkpoint you kept from an earlier verification", e);
       }
     }
-    Verdict verdict = BundleVerifier.verify(Path.of(positional.get(0)), fingerprint, kept);
+    Path dir = Path.of(positional.get(0));
+    if (ClusterBundle.isClusterBundle(dir)) {
+      List<ClusterVerifier.WitnessKey> pinned = new ArrayList<>();
+      for (Path key : witnessKeys) {
+        try {
+          pinned.add(ClusterVerifier.readWitnessKey(Files.readString(key, StandardCharsets.UTF_8)));
+        } catch (IOException | IllegalArgumentException e) {
+          throw new IOException("cannot read the --witness-key file " + key + ": " + e.getMessage()
+              + "; give the witness.vkey (or witness-public-key.pem) the witness wrote in its state folder", e);
+        }
+      }
+      ClusterVerifier.Outcome outcome = ClusterVerifier.verify(dir,
+          new ClusterVerifier.Options(fingerprint, kept, pinned));
+      outcome.lines().forEach(out::println);
+      outcome.problems().forEach(p -> err.println((p.unreadable() ? "cannot verify: " : "INVALID: ") + p));
+      if (outcome.valid()) {
+        out.println("valid: the cluster bundle verifies whole");
+      }
+      return outcome.exitCode();
+    }
+    if (!witnessKeys.isEmpty()) {
+      return usage(err, "--witness-key needs a cluster bundle (a folder with cluster/); " + dir + " is one log's bundle");
+    }
+    Verdict verdict = BundleVerifier.verify(dir, fingerprint, kept);
     if (verdict.valid()) {
       out.println(verdict.summary());
       return OK;
@@ -91,6 +120,9 @@ public final class AuditCli {
       return usage(err, "report takes a bundle directory and an optional output directory, found " + args);
     }
     Path dir = Path.of(args.get(0));
+    if (ClusterBundle.isClusterBundle(dir)) {
+      return reportCluster(dir, args.size() == 2 ? Path.of(args.get(1)) : dir.resolve("report"), out, err);
+    }
     Verdict verdict = BundleVerifier.verify(dir);
     if (!verdict.valid()) {
       err.println(verdict.summary());
@@ -105,6 +137,29 @@ public final class AuditCli {
     return OK;
   }
 
+  /** One register per node of a cluster bundle, in {@code OUT/<node-id>/}, once the whole bundle verifies. */
+  private static int reportCluster(Path dir, Path outDir, PrintStream out, PrintStream err) throws IOException {
+    ClusterVerifier.Outcome outcome = ClusterVerifier.verify(dir, new ClusterVerifier.Options(null, null, List.of()));
+    if (!outcome.valid()) {
+      outcome.problems().forEach(p -> err.println("INVALID: " + p));
+      err.println("refusing to build a register from a cluster bundle that does not verify");
+      return outcome.exitCode();
+    }
+    List<Path> nodes;
+    try (var list = Files.list(dir.resolve(ClusterBundle.NODES))) {
+      nodes = list.filter(Files::isDirectory).sorted().toList();
+    }
+    int rows = 0;
+    for (Path node : nodes) {
+      AccessRegister.Written written = AccessRegister.write(node, outDir.resolve(node.getFileName()));
+      rows += written.rows();
+      out.println("node " + node.getFileName() + ": register of " + written.rows() + " rows: " + written.csv() + ", "
+          + written.html());
+    }
+    out.println("cluster register: " + rows + " rows over " + nodes.size() + " nodes in " + outDir);
+    return OK;
+  }
+
   private static int usage(PrintStream err, String problem) {
     err.println("error: " + problem);
     usageText(err);
@@ -113,10 +168,14 @@ public final class AuditCli {
 
   private static void usageText(PrintStream s) {
     s.println("usage:");
-    s.println("  audit verify DIR [--key-fingerprint SHA256:<hex>] [--since-checkpoint FILE]");
-    s.println("                          verify an export bundle offline; exit 0 valid, 1 invalid, 2 unreadable/usage;");
-    s.println("                          FILE: a checkpoint kept from earlier, which the bundle must extend");
-    s.println("  audit report DIR [OUT]  access register (CSV + HTML) of a verified bundle");
+    s.println("  audit verify DIR [--key-fingerprint SHA256:<hex>] [--since-checkpoint FILE] [--witness-key FILE ...]");
+    s.println("                          verify an export bundle (one log's, or a cluster's: nodes/, cluster/, witness/)");
+    s.println("                          offline; exit 0 valid, 1 invalid, 2 unreadable/usage; FILE: a checkpoint kept");
+    s.println("                          from earlier, which the bundle (the cluster log's) must extend; --witness-key:");
+    s.println("                          a witness's vkey, whose cosignature the latest cluster checkpoint must carry");
+    s.println("  audit report DIR [OUT]  access register (CSV + HTML) of a verified bundle (each node's, for a cluster)");
     s.println("  audit bench [--quick]   append, checkpoint, proof and verify figures");
+    s.println("  witness --key FILE --port N --state DIR [--log ORIGIN=PUBKEYFILE ...] [--name NAME] [--host H]");
+    s.println("                          a C2SP tlog-witness cosigning the named logs' consistent checkpoints");
   }
 }
