@@ -214,10 +214,16 @@ public final class AccessGate {
       return Future.failedFuture(new Refused(404));
     }
     CameraPlacement.Where where = placement.where(c.id());
-    if (where.kind() == CameraPlacement.Where.Kind.REMOTE) {
-      // Only HTTP can follow a redirect; the owner decides and records the access again with the same credential.
+    if (where.kind() == CameraPlacement.Where.Kind.REMOTE && "http".equals(origin.protocol())) {
+      // The owner decides and records the access again with the same credential, and serves it.
       access.redirect(where, origin);
       return Future.failedFuture(new Refused(307));
+    }
+    if (where.kind() == CameraPlacement.Where.Kind.REMOTE) {
+      // RTSP's own redirect is not wired: say where the camera is served from instead.
+      access.refuse(503, "camera " + c.id() + " is redacted by node " + where.node() + " of the cluster, not this "
+          + "one: connect to that node", null);
+      return Future.failedFuture(new Refused(503));
     }
     if (where.kind() == CameraPlacement.Where.Kind.UNOWNED) {
       access.refuse(503, "camera " + c.id() + " is redacted by no node of the cluster now (" + where.why()
