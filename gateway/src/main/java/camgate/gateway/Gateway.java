@@ -8,6 +8,8 @@ import camgate.gateway.access.AuditTrail;
 import camgate.gateway.camera.CameraFeed;
 import camgate.gateway.camera.CameraPlacement;
 import camgate.gateway.cluster.CameraOwnership;
+import camgate.gateway.cluster.ClusterAuditExport;
+import camgate.gateway.cluster.RegisterKeeper;
 import camgate.gateway.camera.PrivacyMaskRefresh;
 import camgate.gateway.console.ConsoleRoutes;
 import camgate.gateway.export.ClipDelivery;
@@ -101,6 +103,7 @@ public final class Gateway {
   private long maskTimer = -1;
   private final Optional<HazelcastInstance> hazelcast;
   private CameraOwnership ownership;
+  private RegisterKeeper keeper;
 
   private Gateway(Vertx vertx, GatewayConfig config, Clock clock, Optional<HazelcastInstance> hazelcast) {
     this.vertx = vertx;
@@ -235,6 +238,26 @@ public final class Gateway {
           audit = new AuditTrail(vertx, log);
           LOG.info("audit log: {} entries, signing key fingerprint {}", log.size(), log.keyFingerprint());
           return null;
+        })
+        .compose(v -> openRegister());
+  }
+
+  /**
+   * This node's copy of the city's register, when the cluster keeps one ({@code cluster.register_key_file}): its
+   * own H2 file in the node's state folder, signed with the key every node shares.
+   */
+  private Future<Void> openRegister() {
+    if (hazelcast.isEmpty() || config.clusterRegisterKey().isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return vertx.<RegisterKeeper>executeBlocking(() -> RegisterKeeper.open(config.cluster().get(), hazelcast.get(),
+            vertx, new AuditLogOptions(config.auditDirectory().resolve("register"), config.clusterRegisterKey().get(),
+                config.clusterRegisterOrigin(), Duration.ofSeconds(2), clock), auditLog))
+        .map(k -> {
+          keeper = k;
+          LOG.info("city's register copy: {} entries, cluster key fingerprint {}", k.register().log().size(),
+              k.register().log().keyFingerprint());
+          return null;
         });
   }
 
@@ -294,11 +317,15 @@ public final class Gateway {
     if (ownership != null) {
       metrics.ownership(feeds.keySet(), ownership::holds, () -> ownership.unowned().size());
     }
+    if (keeper != null) {
+      metrics.register(keeper::keeps, () -> keeper.register().log().size());
+    }
     metrics.auditPending(audit::pending);
     audit.onAppendLatency(metrics::auditAppended);
     CameraRoutes cameras = new CameraRoutes(vertx, feeds, gate, config.retentionDays("snapshots_days"));
     HealthRoutes health = new HealthRoutes(vertx, policy, audit, feeds.values(), gate);
-    AuditRoutes auditRoutes = new AuditRoutes(gate, audit);
+    AuditRoutes auditRoutes = new AuditRoutes(gate, audit, Optional.ofNullable(keeper).map(k ->
+        new ClusterAuditExport(k, hazelcast.get(), config.auditDirectory().resolve("cluster-export"))));
     ExportRoutes exports = new ExportRoutes(vertx, gate, audit, mediaStore, delivery, clock,
         config.exportMaxSeconds(), config.retentionDays("exports_days"));
     MaintenanceRoutes maintenance = new MaintenanceRoutes(vertx, gate);
@@ -351,6 +378,9 @@ public final class Gateway {
     ownership.onStopServing(gate::cutCamera);
     ownership.start(url().toString());
     LOG.info("cluster node {}: camera ownership started", ownership.nodeId());
+    if (keeper != null) {
+      keeper.start();
+    }
     return Future.succeededFuture();
   }
 
@@ -407,9 +437,14 @@ public final class Gateway {
 
   /** Stops HTTP first (no new access), then cameras, the audit log (final checkpoint) and OPA. */
   public Future<Void> stop() {
-    Future<Void> releaseCameras = ownership == null ? Future.succeededFuture()
+    Future<Void> releaseCameras = ownership == null && keeper == null ? Future.succeededFuture()
         : vertx.executeBlocking(() -> {
-          ownership.close();
+          if (keeper != null) {
+            keeper.close();
+          }
+          if (ownership != null) {
+            ownership.close();
+          }
           return null;
         });
     Future<Void> undeployRtsp = releaseCameras.otherwiseEmpty()
@@ -441,6 +476,7 @@ public final class Gateway {
       if (auditLog != null) {
         auditLog.close();
       }
+
       if (detectors != null) {
         detectors.close();
       }

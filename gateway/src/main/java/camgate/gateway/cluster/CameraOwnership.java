@@ -5,14 +5,12 @@ import camgate.gateway.access.AccessEvents;
 import camgate.gateway.access.AuditTrail;
 import camgate.gateway.camera.CameraFeed;
 import camgate.gateway.camera.CameraPlacement;
-import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -67,6 +65,11 @@ public final class CameraOwnership implements CameraPlacement, AutoCloseable {
   record Held(long token, long deadlineNanos) {
     boolean valid(long nowNanos) {
       return nowNanos - deadlineNanos < 0;
+    }
+
+    /** A lease renewed (or claimed) by a request sent at {@code sentNanos}: valid until a margin before it expires. */
+    static Held sentAt(long token, long sentNanos, ClusterSettings settings) {
+      return new Held(token, sentNanos + settings.lease().minus(settings.safetyMargin()).toNanos());
     }
   }
 
@@ -198,14 +201,7 @@ public final class CameraOwnership implements CameraPlacement, AutoCloseable {
   }
 
   private Set<String> liveNodes() {
-    Set<String> nodes = new LinkedHashSet<>();
-    for (Member m : hazelcast.getCluster().getMembers()) {
-      String id = m.getAttribute(ClusterNode.NODE_ATTRIBUTE);
-      if (id != null) {
-        nodes.add(id);
-      }
-    }
-    return Set.copyOf(nodes);
+    return Set.copyOf(ClusterNode.liveNodes(hazelcast));
   }
 
   private void claim(String camera) {
@@ -214,7 +210,7 @@ public final class CameraOwnership implements CameraPlacement, AutoCloseable {
     if (!lease.node().equals(settings.nodeId()) || lease.expiresAtMillis() <= System.currentTimeMillis()) {
       return;  // still another node's: it gives it up at its next round, or its lease runs out
     }
-    Held h = new Held(lease.token(), deadline(sent));
+    Held h = Held.sentAt(lease.token(), sent, settings);
     held.put(camera, h);
     try {
       audit.append(event(camera, "acquired", lease.token(), "placement puts it on this node", null))
@@ -239,7 +235,7 @@ public final class CameraOwnership implements CameraPlacement, AutoCloseable {
   private void renew(String camera, Held h) {
     long sent = System.nanoTime();
     if (table.renew(camera, settings.nodeId(), h.token(), settings.lease().toMillis()).isPresent()) {
-      held.replace(camera, h, new Held(h.token(), deadline(sent)));
+      held.replace(camera, h, Held.sentAt(h.token(), sent, settings));
     } else {
       lose(camera, h, "the lease was expired or taken when this node came to renew it");
     }
@@ -288,10 +284,6 @@ public final class CameraOwnership implements CameraPlacement, AutoCloseable {
     });
   }
 
-  private long deadline(long sentNanos) {
-    return sentNanos + settings.lease().minus(settings.safetyMargin()).toNanos();
-  }
-
   private AuditEvent event(String camera, String change, long token, String why, Instant servedUntil) {
     return AccessEvents.cameraOwner(camera, settings.nodeId(), change, token, why, servedUntil, policyVersion.get());
   }
@@ -317,7 +309,7 @@ public final class CameraOwnership implements CameraPlacement, AutoCloseable {
     feedControl.shutdown();
   }
 
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
+  static java.util.concurrent.ThreadFactory daemon(String name) {
     return r -> {
       Thread t = new Thread(r, name);
       t.setDaemon(true);

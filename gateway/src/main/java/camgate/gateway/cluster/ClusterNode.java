@@ -76,6 +76,18 @@ public final class ClusterNode {
     return config;
   }
 
+  /** The gateway node ids of the members Hazelcast sees now (sorted). */
+  static java.util.SortedSet<String> liveNodes(HazelcastInstance hazelcast) {
+    java.util.SortedSet<String> nodes = new java.util.TreeSet<>();
+    for (com.hazelcast.cluster.Member m : hazelcast.getCluster().getMembers()) {
+      String id = m.getAttribute(NODE_ATTRIBUTE);
+      if (id != null) {
+        nodes.add(id);
+      }
+    }
+    return nodes;
+  }
+
   public ClusterSettings settings() {
     return settings;
   }

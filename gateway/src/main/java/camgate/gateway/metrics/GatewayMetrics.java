@@ -76,6 +76,16 @@ public final class GatewayMetrics {
         .description("cameras no live node of the cluster redacts now").strongReference(true).register(registry);
   }
 
+  /** The city's register meters: 1 while this node keeps it; how many entries this node's copy holds. */
+  public void register(java.util.function.BooleanSupplier keeps, java.util.function.LongSupplier entries) {
+    Gauge.builder("camgate_register_keeper", keeps, k -> k.getAsBoolean() ? 1 : 0)
+        .description("1 while this node holds the keeper lease of the city's register").strongReference(true)
+        .register(registry);
+    Gauge.builder("camgate_register_entries", entries, e -> e.getAsLong())
+        .description("entries in this node's copy of the city's register (keeper's log or replica)")
+        .strongReference(true).register(registry);
+  }
+
   /** An H.264 encoder subscribes to a hub once while it has RTSP subscribers: not an MJPEG consumer. */
   private static int encoders(CameraFeed f, ToIntFunction<CameraFeed> rtspSubscribers) {
     return rtspSubscribers.applyAsInt(f) > 0 ? 1 : 0;

@@ -100,11 +100,8 @@ public final class LocalCluster implements AutoCloseable {
       if (!node.alive() || !node.running()) {
         continue;
       }
-      HttpResponse<String> r = direct.send(HttpRequest.newBuilder(node.url().resolve("/metrics"))
-          .timeout(Duration.ofSeconds(5)).header("Authorization", "Bearer " + metricsKey).build(),
-          HttpResponse.BodyHandlers.ofString());
       List<String> cameras = new ArrayList<>();
-      Matcher m = OWNED.matcher(r.body());
+      Matcher m = OWNED.matcher(metrics(node));
       while (m.find()) {
         if (Double.parseDouble(m.group(2)) > 0) {
           cameras.add(m.group(1));
@@ -113,6 +110,19 @@ public final class LocalCluster implements AutoCloseable {
       owners.put("node-" + (i + 1), cameras);
     }
     return owners;
+  }
+
+  /** A running node's {@code /metrics} text. */
+  private String metrics(GatewayProcess node) throws IOException, InterruptedException {
+    return direct.send(HttpRequest.newBuilder(node.url().resolve("/metrics"))
+        .timeout(Duration.ofSeconds(5)).header("Authorization", "Bearer " + metricsKey).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  /** The value of an untagged meter ({@code name value} line) of a running node; NaN when it has none. */
+  public double meter(GatewayProcess node, String name) throws IOException, InterruptedException {
+    Matcher m = Pattern.compile("^" + Pattern.quote(name) + " (\\S+)$", Pattern.MULTILINE).matcher(metrics(node));
+    return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
   }
 
   /** Camera → how many running nodes redact it. */

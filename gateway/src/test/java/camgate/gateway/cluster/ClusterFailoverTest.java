@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import camgate.audit.AuditLog;
+import camgate.audit.AuditLogOptions;
+import camgate.audit.ClusterVerifier;
 import camgate.gateway.tools.ExternalOpa;
 import camgate.gateway.support.RtspCamera;
 import camgate.gateway.support.TestGateway;
@@ -26,6 +29,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -41,7 +45,8 @@ import java.util.zip.ZipInputStream;
  * OPA: each camera is redacted by exactly one node; a consumer on another node is decided, recorded and
  * redirected to the owner; a SIGKILLed owner's cameras are served again by the others; it rejoins; a node
  * frozen past its lease publishes nothing after it, and every change of hands is on the record with fencing
- * tokens that only grow and never overlap.
+ * tokens that only grow and never overlap. The city's register is kept by one node, outlives its keeper's SIGKILL,
+ * and the cluster bundle a survivor exports verifies, naming the dead node's log as missing.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterFailoverTest {
@@ -50,6 +55,8 @@ class ClusterFailoverTest {
   static final String PURPOSE = "securite-voie-publique";
   /** The bound for a dead node's cameras to be served again. */
   static final Duration FAILOVER_BOUND = Duration.ofSeconds(10);
+
+  static final String REGISTER_ORIGIN = "camgate.cluster/register";
 
   static ExternalOpa opa;
   static RtspCamera camera;
@@ -69,9 +76,14 @@ class ClusterFailoverTest {
     base.getJsonObject("redaction").put("small_faces", false).put("detection_duty", 0.2);
     base.remove("http");
     base.remove("audit");
+    // The city's register key, deployed to every node as an operator would: made once, here, by opening a log.
+    Path registerKey = dir.resolve("register-key.pem");
+    AuditLog.open(new AuditLogOptions(dir.resolve("register-keygen").resolve("audit"), registerKey, REGISTER_ORIGIN,
+        Duration.ofSeconds(2), Clock.systemUTC())).close();
     cluster = LocalCluster.of(dir, 3, base, TestGateway.METRICS_KEY,
         new JsonObject().put("camera_capacity", 2).put("lease_ms", 4000).put("renew_ms", 1000)
-            .put("failure_detection_ms", 3000));
+            .put("failure_detection_ms", 3000).put("register_key_file", registerKey.toString())
+            .put("register_origin", REGISTER_ORIGIN));
     cluster.start(Duration.ofSeconds(180));
   }
 
@@ -189,7 +201,8 @@ class ClusterFailoverTest {
   void everyChangeOfHandsIsRecordedWithTokensThatGrowAndNeverOverlap() throws Exception {
     Map<String, List<JsonObject>> byCamera = new HashMap<>();
     for (GatewayProcess node : cluster.nodes()) {
-      for (JsonObject e : entries(cluster.download(node, "/audit/export", TestGateway.AUDITOR_KEY))) {
+      for (JsonObject e : entries(cluster.download(node, "/audit/export?scope=node",
+          TestGateway.AUDITOR_KEY))) {
         if ("camera_owner".equals(e.getString("type"))) {
           byCamera.computeIfAbsent(e.getJsonObject("resource").getString("camera"), k -> new ArrayList<>()).add(e);
         }
@@ -230,6 +243,99 @@ class ClusterFailoverTest {
       }
     }
     assertTrue(sawLoss, "the frozen node recorded losing its lease");
+  }
+
+  /**
+   * The city's register with the keeper killed: a survivor takes the keeper lease and goes on from its replica;
+   * {@code GET /audit/export} on the other survivor (a replica) serves the cluster bundle, whose register holds
+   * checkpoints of all three nodes and whose verification passes for both live nodes and names the dead one as
+   * missing (its log cannot be fetched: that bundle cannot vouch for it, and says so).
+   */
+  @Test
+  @Order(5)
+  void theRegisterHoldsEveryNodesCheckpointsAndOutlivesItsKeeper() throws Exception {
+    int keeper = await("exactly one keeper of the register").atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(500)).until(ClusterFailoverTest::keeper, k -> k > 0);
+    await("every node's replica has caught up with the keeper's register").atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(500)).until(() -> {
+          double keeperSize = cluster.meter(cluster.node(keeper), "camgate_register_entries");
+          for (GatewayProcess node : cluster.nodes()) {
+            // A replica is up to two rounds (a few checkpoints) behind the keeper.
+            if (cluster.meter(node, "camgate_register_entries") < keeperSize - 6) {
+              return false;
+            }
+          }
+          return keeperSize > 0;
+        });
+    cluster.node(keeper).kill();
+    int newKeeper = await("a survivor keeps the register").atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(500)).until(ClusterFailoverTest::keeper, k -> k > 0 && k != keeper);
+    GatewayProcess replica = cluster.nodes().stream().filter(n -> n != cluster.node(keeper)
+        && n != cluster.node(newKeeper)).findFirst().orElseThrow();
+    double before = cluster.meter(cluster.node(newKeeper), "camgate_register_entries");
+    for (GatewayProcess survivor : List.of(replica, cluster.node(newKeeper))) {
+      // An access (decided and logged) on each survivor: each log grows, signs a new checkpoint and sends it.
+      cluster.download(survivor, "/audit/checkpoints/latest", TestGateway.AUDITOR_KEY);
+    }
+    await("the new keeper records the survivors' newer checkpoints").atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> cluster.meter(cluster.node(newKeeper), "camgate_register_entries") >= before + 2);
+
+    Path bundle = unzip(cluster.download(replica, "/audit/export", TestGateway.AUDITOR_KEY),
+        dir.resolve("city-bundle"));
+    java.util.Set<String> recorded = new java.util.TreeSet<>();
+    for (String line : Files.readAllLines(bundle.resolve("cluster/entries.jsonl"))) {
+      JsonObject e = new JsonObject(line);
+      if ("node_checkpoint".equals(e.getString("type"))) {
+        recorded.add(e.getJsonObject("details").getString("node"));
+      }
+    }
+    assertEquals(java.util.Set.of("node-1", "node-2", "node-3"), recorded, "nodes whose checkpoints are recorded");
+
+    ClusterVerifier.Outcome outcome = ClusterVerifier.verify(bundle, new ClusterVerifier.Options(null, null,
+        List.of()));
+    System.out.println(String.join("\n", outcome.lines()) + "\n" + outcome.problems());
+    String dead = "node-" + keeper;
+    assertEquals(1, outcome.problems().size(), "only the dead node is a problem: " + outcome.problems());
+    assertEquals("node " + dead, outcome.problems().get(0).subject());
+    assertTrue(outcome.problems().get(0).message().contains("missing from the bundle"),
+        outcome.problems().get(0).message());
+    for (int i = 1; i <= 3; i++) {
+      String node = "node-" + i;
+      if (!node.equals(dead)) {
+        assertTrue(outcome.lines().stream().anyMatch(l -> l.startsWith("node " + node + ": ") && l.endsWith("all match")),
+            node + " verified against the register: " + outcome.lines());
+      }
+    }
+  }
+
+  /** The node (1-based) whose {@code camgate_register_keeper} is 1, if exactly one running node's is; else 0. */
+  static int keeper() throws IOException, InterruptedException {
+    int keeper = 0;
+    for (int i = 1; i <= 3; i++) {
+      GatewayProcess node = cluster.node(i);
+      if (node.alive() && node.running() && cluster.meter(node, "camgate_register_keeper") == 1) {
+        if (keeper != 0) {
+          return 0;
+        }
+        keeper = i;
+      }
+    }
+    return keeper;
+  }
+
+  /** Unzips a cluster bundle into {@code to} (names checked: nothing lands outside it). */
+  static Path unzip(byte[] zip, Path to) throws IOException {
+    try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(zip))) {
+      ZipEntry entry;
+      while ((entry = in.getNextEntry()) != null) {
+        Path file = to.resolve(entry.getName()).normalize();
+        assertTrue(file.startsWith(to), entry.getName());
+        Files.createDirectories(file.getParent());
+        Files.copy(in, file);
+      }
+    }
+    return to;
   }
 
   /** The entries of an exported bundle (zip with entries.jsonl). */
