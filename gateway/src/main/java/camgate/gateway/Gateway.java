@@ -6,6 +6,10 @@ import camgate.gateway.access.AccessEvents;
 import camgate.gateway.access.AccessGate;
 import camgate.gateway.access.AuditTrail;
 import camgate.gateway.camera.CameraFeed;
+import camgate.gateway.camera.CameraPlacement;
+import camgate.gateway.cluster.CameraOwnership;
+import camgate.gateway.cluster.ClusterAuditExport;
+import camgate.gateway.cluster.RegisterKeeper;
 import camgate.gateway.camera.PrivacyMaskRefresh;
 import camgate.gateway.console.ConsoleRoutes;
 import camgate.gateway.export.ClipDelivery;
@@ -38,6 +42,7 @@ import camgate.gateway.rtsp.RtspUsers;
 import camgate.redaction.Detectors;
 import camgate.redaction.RedactionPipeline;
 import camgate.redaction.RedactionSettings;
+import com.hazelcast.core.HazelcastInstance;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
@@ -106,16 +111,37 @@ public final class Gateway {
   private final GatewayMetrics metrics = new GatewayMetrics();
   private String deploymentId;
   private long maskTimer = -1;
+  private final Optional<HazelcastInstance> hazelcast;
+  private CameraOwnership ownership;
+  private RegisterKeeper keeper;
 
-  private Gateway(Vertx vertx, GatewayConfig config, Clock clock) {
+  private Gateway(Vertx vertx, GatewayConfig config, Clock clock, Optional<HazelcastInstance> hazelcast) {
     this.vertx = vertx;
     this.config = config;
     this.clock = clock;
+    this.hazelcast = hazelcast;
   }
 
   /** Starts a gateway; the future fails (with everything started so far stopped) if any part cannot start. */
   public static Future<Gateway> start(Vertx vertx, GatewayConfig config, Clock clock) {
-    Gateway g = new Gateway(vertx, config, clock);
+    return start(vertx, config, clock, Optional.empty());
+  }
+
+  /**
+   * Starts a gateway, a node of a cluster when the configuration has a {@code cluster} section: then
+   * {@code hazelcast} is the member its {@code vertx} is clustered on, and the node redacts only the cameras
+   * whose lease it holds.
+   *
+   * @throws IllegalArgumentException if a cluster section comes without a Hazelcast member or the reverse
+   */
+  public static Future<Gateway> start(Vertx vertx, GatewayConfig config, Clock clock,
+                                      Optional<HazelcastInstance> hazelcast) {
+    if (config.cluster().isPresent() != hazelcast.isPresent()) {
+      return Future.failedFuture(new IllegalArgumentException(hazelcast.isPresent()
+          ? "a Hazelcast member was given but the configuration has no cluster section"
+          : "the configuration has a cluster section: start the gateway through Main, which joins the cluster"));
+    }
+    Gateway g = new Gateway(vertx, config, clock, hazelcast);
     return vertx.<Void>executeBlocking(() -> {
           OwnerOnlyFolder.prepare(config.auditDirectory());
           return null;
@@ -129,6 +155,7 @@ public final class Gateway {
         .compose(v -> g.startHttp())
         .compose(v -> g.startRtsp())
         .compose(v -> g.recordStart())
+        .compose(v -> g.startOwnership())
         .map(v -> g)
         .recover(e -> g.stop().transform(ignored -> Future.failedFuture(e)));
   }
@@ -226,6 +253,26 @@ public final class Gateway {
           audit = new AuditTrail(vertx, log);
           LOG.info("audit log: {} entries, signing key fingerprint {}", log.size(), log.keyFingerprint());
           return null;
+        })
+        .compose(v -> openRegister());
+  }
+
+  /**
+   * This node's copy of the city's register, when the cluster keeps one ({@code cluster.register_key_file}): its
+   * own H2 file in the node's state folder, signed with the key every node shares.
+   */
+  private Future<Void> openRegister() {
+    if (hazelcast.isEmpty() || config.clusterRegisterKey().isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return vertx.<RegisterKeeper>executeBlocking(() -> RegisterKeeper.open(config.cluster().get(), hazelcast.get(),
+            vertx, new AuditLogOptions(config.auditDirectory().resolve("register"), config.clusterRegisterKey().get(),
+                config.clusterRegisterOrigin(), Duration.ofSeconds(2), clock), auditLog))
+        .map(k -> {
+          keeper = k;
+          LOG.info("city's register copy: {} entries, cluster key fingerprint {}", k.register().log().size(),
+              k.register().log().keyFingerprint());
+          return null;
         });
   }
 
@@ -256,9 +303,17 @@ public final class Gateway {
           .withStyle(config.redactionStyle())
           .withDetectionDeadline(config.detectionDeadline());
       for (CameraConfig camera : config.cameras()) {
-        CameraFeed feed = new CameraFeed(camera, RedactionPipeline.create(detectors, settings), clock, 80);
+        // A fresh pipeline each time the feed starts: in a cluster, each lease begins with the warm-up fail-safe.
+        CameraFeed feed = new CameraFeed(camera, () -> RedactionPipeline.create(detectors, settings), clock, 80);
         feeds.put(camera.id(), feed);
-        feed.start();
+      }
+      if (hazelcast.isPresent()) {
+        // FFmpeg's native libraries load now, not on the first failover: seconds a taken-over camera would wait.
+        org.bytedeco.javacv.FFmpegFrameGrabber.tryLoad();
+        // Each feed starts when this node holds its lease (startOwnership), never before.
+        ownership = new CameraOwnership(config.cluster().get(), hazelcast.get(), feeds, audit, this::policyVersion);
+      } else {
+        feeds.values().forEach(CameraFeed::start);
       }
       return null;
     }).map(v -> {
@@ -271,17 +326,25 @@ public final class Gateway {
 
   private Future<Void> startHttp() {
     gate = new AccessGate(vertx, config.apiKeys(), feeds, policy, audit, clock, config.recheckInterval(),
-        this::policyVersion, config.streamsPerSubject(), metrics);
+        this::policyVersion, config.streamsPerSubject(), metrics,
+        ownership == null ? CameraPlacement.local() : ownership);
     // One H.264 encoding per camera view, shared by HLS and RTSP.
     h264 = new H264Streams();
     hls = new HlsRoutes(vertx, gate, h264, config.hlsIdle());
     metrics.cameras(feeds.values(), feed -> h264.subscribers(feed) - hls.encoderSubscriptions(feed.camera().id()),
         feed -> hls.sessions(feed.camera().id()), feed -> h264.subscribers(feed));
+    if (ownership != null) {
+      metrics.ownership(feeds.keySet(), ownership::holds, () -> ownership.unowned().size());
+    }
+    if (keeper != null) {
+      metrics.register(keeper::keeps, () -> keeper.register().log().size());
+    }
     metrics.auditPending(audit::pending);
     audit.onAppendLatency(metrics::auditAppended);
     CameraRoutes cameras = new CameraRoutes(vertx, feeds, gate, config.retentionDays("snapshots_days"));
     HealthRoutes health = new HealthRoutes(vertx, policy, audit, feeds.values(), gate);
-    AuditRoutes auditRoutes = new AuditRoutes(gate, audit);
+    AuditRoutes auditRoutes = new AuditRoutes(gate, audit, Optional.ofNullable(keeper).map(k ->
+        new ClusterAuditExport(k, hazelcast.get(), config.auditDirectory().resolve("cluster-export"))));
     ExportRoutes exports = new ExportRoutes(vertx, gate, audit, mediaStore, delivery, clock,
         config.exportMaxSeconds(), config.retentionDays("exports_days"));
     MaintenanceRoutes maintenance = new MaintenanceRoutes(vertx, gate);
@@ -342,6 +405,25 @@ public final class Gateway {
     return audit.append(AccessEvents.gatewayStart(details, policyVersion())).mapEmpty();
   }
 
+  /** Joins the cameras' placement once HTTP is up: other nodes redirect consumers to this node's URL. */
+  private Future<Void> startOwnership() {
+    if (ownership == null) {
+      return Future.succeededFuture();
+    }
+    ownership.onStopServing(gate::cutCamera);
+    ownership.start(url().toString());
+    LOG.info("cluster node {}: camera ownership started", ownership.nodeId());
+    if (keeper != null) {
+      keeper.start();
+    }
+    return Future.succeededFuture();
+  }
+
+  /** This node's camera ownership, when the gateway is a node of a cluster. */
+  public Optional<CameraOwnership> ownership() {
+    return Optional.ofNullable(ownership);
+  }
+
   public URI url() {
     return URI.create("http://" + config.host() + ":" + http.actualPort());
   }
@@ -393,7 +475,18 @@ public final class Gateway {
     if (hls != null) {
       hls.close();  // the HLS sessions' ends are recorded while the log still takes them
     }
-    Future<Void> undeployRtsp = rtspDeployment == null ? Future.succeededFuture() : vertx.undeploy(rtspDeployment);
+    Future<Void> releaseCameras = ownership == null && keeper == null ? Future.succeededFuture()
+        : vertx.executeBlocking(() -> {
+          if (keeper != null) {
+            keeper.close();
+          }
+          if (ownership != null) {
+            ownership.close();
+          }
+          return null;
+        });
+    Future<Void> undeployRtsp = releaseCameras.otherwiseEmpty()
+        .compose(v -> rtspDeployment == null ? Future.succeededFuture() : vertx.undeploy(rtspDeployment));
     return undeployRtsp.otherwiseEmpty()
         .compose(v -> deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId))
         .otherwiseEmpty()
@@ -421,6 +514,7 @@ public final class Gateway {
       if (auditLog != null) {
         auditLog.close();
       }
+
       if (detectors != null) {
         detectors.close();
       }

@@ -3,6 +3,7 @@ package camgate.gateway;
 import camgate.gateway.policy.OpaProcess;
 import camgate.redaction.Detectors;
 import camgate.redaction.RedactionSettings;
+import camgate.gateway.cluster.ClusterSettings;
 import camgate.gateway.console.ConsoleSettings;
 import camgate.gateway.rtsp.RtspUsers;
 import camgate.redaction.RedactionStyle;
@@ -47,6 +48,12 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
     positive(raw, "exports", "delivery_timeout_ms");
     positive(raw, "retention", "sweep_interval_s");
     positive(raw, "limits", "streams_per_subject");
+    if (raw.getValue("cluster") != null) {
+      if (!(raw.getValue("cluster") instanceof JsonObject)) {
+        throw new IllegalArgumentException("cluster must be an object (node_id, members, port, camera_capacity)");
+      }
+      ClusterSettings.fromJson(raw.getJsonObject("cluster"));
+    }
     Object smallFaces = raw.getJsonObject("redaction", new JsonObject()).getValue("small_faces");
     if (smallFaces != null && !(smallFaces instanceof Boolean)) {
       throw new IllegalArgumentException("redaction.small_faces must be true or false, found " + smallFaces);
@@ -125,15 +132,11 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
         user.put("secret_file", resolve(base, user.getString("secret_file")).toString());
       }
     }
-    JsonObject exports = raw.getJsonObject("exports");
-    if (exports != null && exports.getValue("ca_pem") != null) {
-      Path pem = resolve(base, String.valueOf(exports.getValue("ca_pem")));
-      if (!Files.isReadable(pem)) {
-        throw new IllegalArgumentException("exports.ca_pem " + pem + " is not a readable file: give the PEM "
-            + "certificates of the CA that signed the export destinations' TLS certificates, or remove the key");
-      }
-      exports.put("ca_pem", pem.toString());
-    }
+    // Never created here: a node signing with a key of its own would start a second register.
+    resolveReadable(raw, base, "cluster", "register_key_file", "deploy the city's register key (the same PEM on"
+        + " every node, mode 600), or remove the key to run without it");
+    resolveReadable(raw, base, "exports", "ca_pem", "give the PEM certificates of the CA that signed the export"
+        + " destinations' TLS certificates, or remove the key");
     return new GatewayConfig(
         http.getString("host", "127.0.0.1"),
         http.getInteger("port", 8080),
@@ -295,6 +298,33 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
     return raw.getJsonObject("limits", new JsonObject()).getInteger("streams_per_subject", 8);
   }
 
+  /**
+   * The cluster this gateway is a node of ({@code cluster}: node_id, members, port, camera_capacity, lease
+   * timings); empty without the section: a single gateway that redacts every camera itself.
+   *
+   * @throws IllegalArgumentException naming the key, if the section is malformed
+   */
+  public Optional<ClusterSettings> cluster() {
+    JsonObject c = raw.getJsonObject("cluster");
+    return c == null ? Optional.empty() : Optional.of(ClusterSettings.fromJson(c));
+  }
+
+  /**
+   * The city's register key ({@code cluster.register_key_file}: one PKCS#8 PEM deployed to every node), when the
+   * cluster keeps its register; empty otherwise, and the nodes then keep no register.
+   */
+  public Optional<Path> clusterRegisterKey() {
+    JsonObject c = raw.getJsonObject("cluster");
+    return c == null || c.getString("register_key_file") == null ? Optional.empty()
+        : Optional.of(Path.of(c.getString("register_key_file")));
+  }
+
+  /** The register's origin ({@code cluster.register_origin}), the same on every node. */
+  public String clusterRegisterOrigin() {
+    JsonObject c = raw.getJsonObject("cluster", new JsonObject());
+    return c.getString("register_origin", "camgate.local/cluster");
+  }
+
   /** The web console's settings, defaults filled in. */
   public ConsoleSettings console() {
     JsonObject c = raw.getJsonObject("console", new JsonObject());
@@ -331,6 +361,19 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
     if (v != null && !(v instanceof Number n && n.longValue() > 0 && n.doubleValue() == n.longValue())) {
       throw new IllegalArgumentException(section + "." + key + " must be a positive whole number, found " + v);
     }
+  }
+
+  /** Resolves {@code section.key}, when present, to a readable file's absolute path in {@code raw}. */
+  private static void resolveReadable(JsonObject raw, Path base, String section, String key, String advice) {
+    JsonObject s = raw.getValue(section) instanceof JsonObject o ? o : null;
+    if (s == null || s.getValue(key) == null) {
+      return;
+    }
+    Path file = resolve(base, String.valueOf(s.getValue(key)));
+    if (!Files.isReadable(file)) {
+      throw new IllegalArgumentException(section + "." + key + " " + file + " is not a readable file: " + advice);
+    }
+    s.put(key, file.toString());
   }
 
   private static Path resolve(Path base, String path) {

@@ -1,5 +1,6 @@
 package camgate.gateway;
 
+import camgate.gateway.cluster.ClusterNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
@@ -10,6 +11,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -66,10 +68,24 @@ public final class Main {
       return;
     }
 
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx;
+    Optional<ClusterNode> node = Optional.empty();
+    if (config.cluster().isPresent()) {
+      try {
+        node = Optional.of(ClusterNode.start(config.cluster().get()).await(60, TimeUnit.SECONDS));
+      } catch (Exception e) {
+        System.err.println("camgate: the node did not join the cluster: " + e.getMessage());
+        System.exit(1);
+        return;
+      }
+      vertx = node.get().vertx();
+    } else {
+      vertx = Vertx.vertx();
+    }
     Gateway gateway;
     try {
-      gateway = Gateway.start(vertx, config, Clock.systemDefaultZone()).await(120, TimeUnit.SECONDS);
+      gateway = Gateway.start(vertx, config, Clock.systemDefaultZone(), node.map(ClusterNode::hazelcast))
+          .await(120, TimeUnit.SECONDS);
     } catch (Exception e) {
       System.err.println("camgate: the gateway did not start: " + e.getMessage());
       vertx.close().await(10, TimeUnit.SECONDS);
@@ -77,11 +93,16 @@ public final class Main {
       return;
     }
     CountDownLatch stopped = new CountDownLatch(1);
+    Optional<ClusterNode> clusterNode = node;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("stopping: final checkpoint, cameras, OPA");
       try {
         gateway.stop().await(20, TimeUnit.SECONDS);
-        vertx.close().await(10, TimeUnit.SECONDS);
+        if (clusterNode.isPresent()) {
+          clusterNode.get().close().await(10, TimeUnit.SECONDS);
+        } else {
+          vertx.close().await(10, TimeUnit.SECONDS);
+        }
       } catch (Exception e) {
         LOG.error("unclean stop: {}", e.toString());
       }
@@ -94,6 +115,8 @@ public final class Main {
     System.out.println("  policy engine (OPA): " + gateway.opaUrl() + "   policy version " + gateway.policyVersion());
     System.out.println("  audit signing key fingerprint: " + gateway.auditLog().keyFingerprint());
     System.out.println("  health:  " + base + "/health");
+    clusterNode.ifPresent(n -> System.out.println("  cluster node " + n.settings().nodeId() + " of "
+        + n.settings().members() + " (Hazelcast port " + n.settings().port() + ")"));
     if (demo) {
       System.out.println();
       System.out.println("Web console: " + base + "/console/  (français; English switch in the header)");

@@ -6,7 +6,7 @@ import camgate.gateway.export.StoredMedia;
 import camgate.gateway.publish.PolicyPublisher;
 import camgate.gateway.support.Closing;
 import camgate.gateway.support.Images;
-import camgate.gateway.support.MjpegReader;
+import camgate.gateway.tools.MjpegReader;
 import camgate.gateway.support.MutableClock;
 import camgate.gateway.support.RtspCamera;
 import camgate.gateway.support.TestGateway;

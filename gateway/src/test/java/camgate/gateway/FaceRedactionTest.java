@@ -1,7 +1,7 @@
 package camgate.gateway;
 
 import camgate.gateway.support.Images;
-import camgate.gateway.support.MjpegReader;
+import camgate.gateway.tools.MjpegReader;
 import camgate.gateway.support.RtspCamera;
 import camgate.gateway.support.TestGateway;
 import camgate.gateway.support.TestPaths;

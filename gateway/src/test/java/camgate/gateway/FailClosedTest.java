@@ -2,8 +2,8 @@ package camgate.gateway;
 
 import static org.awaitility.Awaitility.await;
 import camgate.audit.AuditEntry;
-import camgate.gateway.support.ExternalOpa;
-import camgate.gateway.support.MjpegReader;
+import camgate.gateway.tools.ExternalOpa;
+import camgate.gateway.tools.MjpegReader;
 import camgate.gateway.support.RtspCamera;
 import camgate.gateway.support.TestGateway;
 import camgate.gateway.support.TestPaths;
@@ -32,7 +32,8 @@ class FailClosedTest {
 
   @Test
   void opaStoppedMidRunMeans503AndTheRunningStreamIsCut() throws Exception {
-    try (RtspCamera camera = RtspCamera.serve(TestPaths.VTEST); ExternalOpa opa = ExternalOpa.start();
+    try (RtspCamera camera = RtspCamera.serve(TestPaths.VTEST);
+         ExternalOpa opa = ExternalOpa.start(TestPaths.opa(), TestPaths.root());
          TestGateway gw = TestGateway.builder().camera("cam-demo", camera.url(), "centre-ville")
              .externalOpa(opa.url()).recheck(Duration.ofMillis(500)).start()) {
       gw.awaitLive("cam-demo", Duration.ofSeconds(60));

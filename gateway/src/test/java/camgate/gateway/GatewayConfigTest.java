@@ -60,6 +60,23 @@ class GatewayConfigTest {
   }
 
   @Test
+  void theRegisterKeyMustBeAReadableFileAndIsNeverMadeUp() throws IOException {
+    JsonObject cluster = new JsonObject().put("node_id", "node-1").put("members", new JsonArray().add("127.0.0.1:5701"));
+    assertTrue(GatewayConfig.fromJson(new JsonObject().put("cluster", cluster.copy()), BASE).clusterRegisterKey()
+        .isEmpty(), "no key, no register");
+    Path dir = Files.createTempDirectory("camgate-register-key");
+    JsonObject missing = new JsonObject().put("cluster", cluster.copy().put("register_key_file", "register.pem"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GatewayConfig.fromJson(missing, dir));
+    assertTrue(e.getMessage().contains("cluster.register_key_file " + dir.resolve("register.pem")
+        + " is not a readable file"), e.getMessage());
+    assertFalse(Files.exists(dir.resolve("register.pem")), "a missing key is not created");
+    Files.writeString(dir.resolve("register.pem"), "-----BEGIN PRIVATE KEY-----\n");
+    GatewayConfig c = GatewayConfig.fromJson(missing, dir);
+    assertEquals(dir.resolve("register.pem"), c.clusterRegisterKey().orElseThrow(), "resolved against the base");
+    assertEquals("camgate.local/cluster", c.clusterRegisterOrigin());
+  }
+
+  @Test
   void duplicateCameraIdsAreRefused() {
     JsonObject json = new JsonObject().put("cameras", new JsonArray().add(camera("cam-1")).add(camera("cam-1")));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GatewayConfig.fromJson(json, BASE));

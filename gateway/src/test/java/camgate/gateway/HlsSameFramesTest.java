@@ -2,7 +2,7 @@ package camgate.gateway;
 
 import camgate.gateway.rtsp.DecodedPictures;
 import camgate.gateway.rtsp.ExternalClient;
-import camgate.gateway.support.MjpegReader;
+import camgate.gateway.tools.MjpegReader;
 import camgate.gateway.support.TestGateway;
 import camgate.gateway.support.TestPaths;
 import org.junit.jupiter.api.AfterAll;

@@ -3,7 +3,7 @@ package camgate.gateway;
 import camgate.audit.AuditEntry;
 import camgate.gateway.support.Closing;
 import camgate.gateway.support.Images;
-import camgate.gateway.support.MjpegReader;
+import camgate.gateway.tools.MjpegReader;
 import camgate.gateway.support.MutableClock;
 import camgate.gateway.support.RtspCamera;
 import camgate.gateway.support.TestGateway;

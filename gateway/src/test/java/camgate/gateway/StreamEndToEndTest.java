@@ -3,7 +3,7 @@ package camgate.gateway;
 import static org.awaitility.Awaitility.await;
 import camgate.audit.AuditEntry;
 import camgate.gateway.support.Images;
-import camgate.gateway.support.MjpegReader;
+import camgate.gateway.tools.MjpegReader;
 import camgate.gateway.support.RtspCamera;
 import camgate.gateway.support.TestGateway;
 import camgate.gateway.support.TestPaths;

@@ -3,6 +3,7 @@ package camgate.gateway.access;
 import camgate.gateway.Subject;
 import camgate.gateway.access.AccessEvents.Delivery;
 import camgate.gateway.camera.CameraFeed;
+import camgate.gateway.camera.CameraPlacement;
 import camgate.gateway.camera.FrameHub;
 import camgate.gateway.policy.PolicyDecision;
 import io.vertx.core.Context;
@@ -187,6 +188,19 @@ public final class Access {
     }
     replies.refuse(new Refusal(status, body, Map.of()));
     end(error);
+  }
+
+  /**
+   * Another node of the cluster redacts the camera: 307 to the same path there (an HTTP adapter adds the query),
+   * and the access ends here as redirected. Nothing of the camera was served by this node.
+   */
+  void redirect(CameraPlacement.Where owner, AccessEvents.Origin origin) {
+    String why = "camera " + camera().camera().id() + " is redacted by node " + owner.node() + " (lease token "
+        + owner.token() + "): follow the redirect";
+    JsonObject body = new JsonObject().put("error", why).put("audit_seq", auditSeq).put("owner", owner.node())
+        .put("location", owner.url() + origin.path());
+    replies.refuse(new Refusal(307, body, Map.of("Location", owner.url() + origin.path())));
+    end("redirected to node " + owner.node() + " (lease token " + owner.token() + ")");
   }
 
   /** The camera cannot serve now: 502 with its status (no URL, no library message), and the access ends. */

@@ -124,6 +124,28 @@ public final class AccessEvents {
     return new AuditEvent("retention_purge", GATEWAY, "retention_purge", resource, null, policyVersion, "", what);
   }
 
+  /**
+   * A camera changed hands on this node: {@code acquired} (this node holds the lease with {@code token} and starts
+   * redacting), {@code released} (handed back for a rebalance or at shutdown) or {@code lost} (the lease could not
+   * be renewed before it expired). {@code servedUntil}, for a release or loss, is the last instant this node could
+   * publish a frame of the camera under that token; a later holder's {@code acquired} entry is never before it.
+   */
+  public static AuditEvent cameraOwner(String camera, String node, String change, long token, String reason,
+                                       Instant servedUntil, String policyVersion) {
+    Map<String, Object> resource = new LinkedHashMap<>();
+    resource.put("camera", camera);
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("node", node);
+    details.put("change", change);
+    details.put("token", token);
+    details.put("reason", reason);
+    if (servedUntil != null) {
+      details.put("served_until", servedUntil.toString());
+    }
+    return new AuditEvent("camera_owner", Map.of("id", "camgate-node:" + node), "camera_" + change, resource, null,
+        policyVersion, "", details);
+  }
+
   /** The gateway started: its cameras, keys, models and address. */
   public static AuditEvent gatewayStart(Map<String, Object> details, String policyVersion) {
     return new AuditEvent("admin", GATEWAY, "gateway_start", Map.of(), null, policyVersion, "", details);

@@ -5,6 +5,7 @@ import camgate.gateway.ApiKeys;
 import camgate.gateway.Subject;
 import camgate.gateway.access.AccessRequest.Target;
 import camgate.gateway.camera.CameraFeed;
+import camgate.gateway.camera.CameraPlacement;
 import camgate.gateway.metrics.GatewayMetrics;
 import camgate.gateway.policy.PolicyDecision;
 import camgate.gateway.policy.PolicyDecisionClient;
@@ -49,6 +50,7 @@ public final class AccessGate {
   private final Supplier<String> policyVersion;
   private final AnonymousRefusals anonymous;
   private final long summaryTimer;
+  private final CameraPlacement placement;
 
   /**
    * @param cameras       the cameras this gateway serves, by id
@@ -67,6 +69,18 @@ public final class AccessGate {
   public AccessGate(Vertx vertx, ApiKeys keys, Map<String, CameraFeed> cameras, PolicyDecisionClient policy,
                     AuditTrail trail, Clock clock, Duration recheckInterval, Supplier<String> policyVersion,
                     int streamsPerSubject, GatewayMetrics metrics) {
+    this(vertx, keys, cameras, policy, trail, clock, recheckInterval, policyVersion, streamsPerSubject, metrics,
+        CameraPlacement.local());
+  }
+
+  /**
+   * @param placement where each camera is redacted: an access to a camera another node of the cluster redacts is
+   *                  decided and recorded here, then redirected there (307); one no node holds is refused (503)
+   */
+  public AccessGate(Vertx vertx, ApiKeys keys, Map<String, CameraFeed> cameras, PolicyDecisionClient policy,
+                    AuditTrail trail, Clock clock, Duration recheckInterval, Supplier<String> policyVersion,
+                    int streamsPerSubject, GatewayMetrics metrics, CameraPlacement placement) {
+    this.placement = placement;
     this.keys = keys;
     this.cameras = Map.copyOf(cameras);
     this.services = new AccessServices(vertx, policy, trail, clock, recheckInterval,
@@ -137,7 +151,7 @@ public final class AccessGate {
                 AuditTrail.plain(resource), AuditTrail.plain(context), request.origin(), decision, Map.of()))
             .compose(seq -> switch (decision.outcome()) {
               case ALLOW -> serveable(new Access(subject.get(), request.action(), resource, context, decision, seq,
-                  feed, request.origin().protocol(), replies, services), feed, request.target());
+                  feed, request.origin().protocol(), replies, services), feed, request.target(), request.origin());
               case DENY -> refuse(replies, 403, decision, seq);
               case UNAVAILABLE -> refuse(replies, 503, decision, seq);
             }));
@@ -165,14 +179,32 @@ public final class AccessGate {
         });
   }
 
+  /** Where a camera is redacted (this node, another, or none), for statuses. */
+  public CameraPlacement.Where placement(String cameraId) {
+    return placement.where(cameraId);
+  }
+
+  /**
+   * Cuts every access being served from a camera (this node lost or gave up its lease): each ends with
+   * {@code reason} recorded, and its consumer reconnects to be sent to the new owner.
+   */
+  public void cutCamera(String cameraId, String reason) {
+    services.serving().all().stream()
+        .filter(a -> cameraId.equals(a.resource().getString("camera")))
+        .forEach(a -> a.cut(reason));
+  }
+
   /** The cameras a listing access may show, in id order. */
   public List<CameraFeed> listed(Access access) {
     return access.resource().getJsonArray("cameras", new JsonArray()).stream()
         .map(id -> cameras.get(String.valueOf(id))).toList();
   }
 
-  /** 404 for an unknown camera, 502 for one without frames to give (each ends the access), else the access. */
-  private static Future<Access> serveable(Access access, Optional<CameraFeed> feed, Target target) {
+  /**
+   * 404 for an unknown camera; in a cluster, 307 to the node that redacts it, or 503 when none does; 502 for one
+   * without frames to give (each ends the access); else the access.
+   */
+  private Future<Access> serveable(Access access, Optional<CameraFeed> feed, Target target, AccessEvents.Origin origin) {
     if (!(target instanceof Target.Camera c)) {
       return Future.succeededFuture(access);
     }
@@ -180,6 +212,23 @@ public final class AccessGate {
       // Decided and recorded all the same (the policy denies unknown cameras): probing is visible to the auditor.
       access.refuse(404, "no camera '" + c.id() + "'; GET /cameras lists yours", null);
       return Future.failedFuture(new Refused(404));
+    }
+    CameraPlacement.Where where = placement.where(c.id());
+    if (where.kind() == CameraPlacement.Where.Kind.REMOTE && "http".equals(origin.protocol())) {
+      // The owner decides and records the access again with the same credential, and serves it.
+      access.redirect(where, origin);
+      return Future.failedFuture(new Refused(307));
+    }
+    if (where.kind() == CameraPlacement.Where.Kind.REMOTE) {
+      // RTSP's own redirect is not wired: say where the camera is served from instead.
+      access.refuse(503, "camera " + c.id() + " is redacted by node " + where.node() + " of the cluster, not this "
+          + "one: connect to that node", null);
+      return Future.failedFuture(new Refused(503));
+    }
+    if (where.kind() == CameraPlacement.Where.Kind.UNOWNED) {
+      access.refuse(503, "camera " + c.id() + " is redacted by no node of the cluster now (" + where.why()
+          + "); nothing is served unredacted: retry in a few seconds", null);
+      return Future.failedFuture(new Refused(503));
     }
     if (c.needsFrames() && (!feed.get().status().live() || !feed.get().masksKnown())) {
       access.cameraUnavailable();

@@ -109,6 +109,10 @@ public final class HttpCaller {
         response.putHeader("WWW-Authenticate", "Bearer realm=\"camgate\"");
       }
       refusal.headers().forEach(response::putHeader);
+      if (refusal.status() == 307 && rc.request().query() != null) {
+        // The owner node needs the same purpose (and key, for a browser) as this request carried.
+        response.putHeader("Location", refusal.headers().get("Location") + "?" + rc.request().query());
+      }
       response.setStatusCode(refusal.status()).putHeader("Content-Type", "application/json")
           .putHeader("Cache-Control", "no-store").end(refusal.body().encode());
     };

@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The ingest worker of one camera: reads frames on its own thread, redacts them, encodes each once
@@ -28,6 +30,10 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Nothing leaves before privacy masks are known: until {@link #updateMasks} has been called once,
  * the feed reads and discards frames. Detection failures are handled by the pipeline's fail-safe.
+ *
+ * <p>In a cluster a feed runs only while its node holds the camera's lease: {@link #stop} ends the worker and
+ * its pipeline, a later {@link #start} begins again with a fresh pipeline (so the new run goes through the
+ * warm-up fail-safe again), and the {@link #fenceWith fence} is asked before every frame is published.
  */
 public final class CameraFeed implements AutoCloseable {
 
@@ -42,7 +48,10 @@ public final class CameraFeed implements AutoCloseable {
   }
 
   private final CameraConfig camera;
-  private final RedactionPipeline pipeline;
+  private final Supplier<RedactionPipeline> pipelines;
+  private volatile RedactionPipeline pipeline;
+  private volatile List<PrivacyMask> masks;
+  private volatile BooleanSupplier fence = () -> true;
   private final FrameHub redacted = new FrameHub();
   private final FrameHub masksOnly = new FrameHub();
   private final Clock clock;
@@ -56,8 +65,26 @@ public final class CameraFeed implements AutoCloseable {
   private Thread worker;
 
   public CameraFeed(CameraConfig camera, RedactionPipeline pipeline, Clock clock, int jpegQuality) {
+    this(camera, new Supplier<>() {
+      private boolean given;
+
+      @Override
+      public synchronized RedactionPipeline get() {
+        if (given) {
+          throw new IllegalStateException("camera " + camera.id() + " was built with one pipeline and cannot start "
+              + "again after stop(); build it with a pipeline factory");
+        }
+        given = true;
+        return pipeline;
+      }
+    }, clock, jpegQuality);
+  }
+
+  /** A feed that makes a fresh pipeline from {@code pipelines} each time it starts (the cluster's feeds). */
+  public CameraFeed(CameraConfig camera, Supplier<RedactionPipeline> pipelines, Clock clock, int jpegQuality) {
     this.camera = camera;
-    this.pipeline = pipeline;
+    this.pipelines = pipelines;
+    this.pipeline = pipelines.get();
     this.clock = clock;
     this.jpegQuality = jpegQuality;
     this.status = new AtomicReference<>(new CameraStatus(CameraStatus.State.CONNECTING, clock.instant(),
@@ -83,9 +110,22 @@ public final class CameraFeed implements AutoCloseable {
   }
 
   /** Sets the camera's privacy masks (from policy data); the first call lets frames out. */
-  public void updateMasks(List<PrivacyMask> masks) {
-    pipeline.updateMasks(masks);
+  public synchronized void updateMasks(List<PrivacyMask> masks) {
+    this.masks = List.copyOf(masks);
+    RedactionPipeline p = pipeline;
+    if (p != null) {
+      p.updateMasks(masks);
+    }
     masksKnown.set(true);
+  }
+
+  /**
+   * Asks {@code fence} before publishing each frame: when it says false the frame is dropped. The cluster's
+   * lease answers it from the node's own monotonic clock, so a node that was frozen past its lease publishes
+   * nothing once it runs again, before its ownership loop has even noticed.
+   */
+  public void fenceWith(BooleanSupplier fence) {
+    this.fence = fence;
   }
 
   /**
@@ -93,21 +133,29 @@ public final class CameraFeed implements AutoCloseable {
    * it: the utility cost of this camera's redaction, for operators and the DPO.
    */
   public MaskedShare maskedShare() {
-    return pipeline.maskedShare();
+    RedactionPipeline p = pipeline;
+    return p == null ? new MaskedShare(0, 0, 0) : p.maskedShare();
   }
 
   /** The redaction pipeline's counters (frames, fail-safe frames, detector errors, late detections). */
   public RedactionStats redactionStats() {
-    return pipeline.stats();
+    RedactionPipeline p = pipeline;
+    return p == null ? new RedactionStats(0, 0, 0, 0) : p.stats();
   }
 
   public boolean masksKnown() {
     return masksKnown.get();
   }
 
-  public void start() {
+  public synchronized void start() {
     if (!running.compareAndSet(false, true)) {
       return;
+    }
+    if (pipeline == null) {
+      pipeline = pipelines.get();
+      if (masks != null) {
+        pipeline.updateMasks(masks);
+      }
     }
     worker = new Thread(this::run, "ingest-" + camera.id());
     worker.setDaemon(true);
@@ -154,6 +202,9 @@ public final class CameraFeed implements AutoCloseable {
     if (camera.url().startsWith("rtsp")) {
       grabber.setOption("rtsp_transport", "tcp");
       grabber.setOption("timeout", "5000000");      // socket I/O timeout, microseconds
+      // FFmpeg's default 5 s of stream analysis is what a camera taken over after a failover would wait for;
+      // RTSP's SDP and the first keyframe say what an H.264 stream is within 1 s.
+      grabber.setOption("analyzeduration", "1000000");
     } else if (camera.url().startsWith("http")) {
       grabber.setOption("rw_timeout", "5000000");
     }
@@ -175,6 +226,7 @@ public final class CameraFeed implements AutoCloseable {
 
   private void pump(FFmpegFrameGrabber grabber, OpenCVFrameConverter.ToMat converter, JpegEncoder encoder)
       throws Exception {
+    RedactionPipeline pipeline = this.pipeline;  // this run's: stop() closes it only after this thread has ended
     // The gateway's clock paces files and measures fps, so a test can drive both.
     long startMillis = clock.millis();
     long firstTimestamp = -1;
@@ -216,8 +268,14 @@ public final class CameraFeed implements AutoCloseable {
       if (mat == null || mat.empty()) {
         continue;
       }
+      if (!fence.getAsBoolean()) {
+        continue;  // the lease is not (or no longer) this node's: nothing may leave
+      }
       boolean wantMasksOnly = masksOnly.consumers() > 0;
       try (ProcessedFrame processed = pipeline.process(mat, wantMasksOnly)) {
+        if (!fence.getAsBoolean()) {
+          continue;  // checked again after the pipeline's work, which may have outlived the lease
+        }
         long seq = frames.incrementAndGet();
         boolean failSafe = processed.report().failSafe();
         if (failSafe) {
@@ -265,17 +323,32 @@ public final class CameraFeed implements AutoCloseable {
     }
   }
 
-  @Override
-  public void close() {
+  /**
+   * Stops the worker and closes its pipeline (blocking, up to the grabber's timeout); {@link #start} may run the
+   * feed again, with a fresh pipeline. Consumers see the status turn to stopped with {@code why}.
+   */
+  public synchronized void stop(String why) {
     running.set(false);
-    if (worker != null) {
-      worker.interrupt();
+    Thread w = worker;
+    if (w != null) {
+      w.interrupt();
       try {
-        worker.join(10_000);
+        w.join(10_000);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
     }
-    pipeline.close();
+    worker = null;
+    RedactionPipeline p = pipeline;
+    pipeline = null;
+    if (p != null) {
+      p.close();
+    }
+    setStatus(CameraStatus.State.STOPPED, why);
+  }
+
+  @Override
+  public void close() {
+    stop("stopped");
   }
 }

@@ -7,6 +7,8 @@ import camgate.audit.SignedCheckpoint;
 import camgate.gateway.access.AccessGate;
 import camgate.gateway.access.AccessRequest.Target;
 import camgate.gateway.access.AuditTrail;
+import camgate.gateway.access.Credential;
+import camgate.gateway.cluster.ClusterAuditExport;
 import camgate.gateway.access.HttpCaller;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -18,6 +20,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.io.BufferedOutputStream;
 import java.io.OutputStream;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The auditor's HTTP side of the log: checkpoints, inclusion and consistency proofs, and bundle
@@ -27,10 +30,17 @@ public final class AuditRoutes {
 
   private final AccessGate gate;
   private final AuditTrail audit;
+  private final Optional<ClusterAuditExport> cluster;
 
   public AuditRoutes(AccessGate gate, AuditTrail audit) {
+    this(gate, audit, Optional.empty());
+  }
+
+  /** @param cluster the city's bundle, on a node of a cluster keeping the register: {@code /audit/export} serves it */
+  public AuditRoutes(AccessGate gate, AuditTrail audit, Optional<ClusterAuditExport> cluster) {
     this.gate = gate;
     this.audit = audit;
+    this.cluster = cluster;
   }
 
   public void mount(Router router) {
@@ -66,6 +76,10 @@ public final class AuditRoutes {
       }));
     });
     router.get("/audit/export").handler(rc -> {
+      if (cluster.isPresent() && !"node".equals(rc.request().getParam("scope"))) {
+        exportCluster(rc, cluster.get());
+        return;
+      }
       long from = longParam(rc, "from", 0L);
       long to = from < 0 ? -1 : longParam(rc, "to", Long.MAX_VALUE);
       if (from < 0 || to < 0) {
@@ -102,6 +116,48 @@ public final class AuditRoutes {
         rc.request().connection().close();
       }
     });
+  }
+
+  /**
+   * The city's bundle: decided and recorded here like any export, then each node's part is fetched with the
+   * caller's API key, so that every node decides and records the access to its own log as well.
+   */
+  private void exportCluster(RoutingContext rc, ClusterAuditExport export) {
+    if (rc.request().getParam("from") != null || rc.request().getParam("to") != null) {
+      rc.response().setStatusCode(400).putHeader("Content-Type", "application/json").end(new JsonObject()
+          .put("error", "from and to select a range of one node's log: add scope=node, or drop them for the"
+              + " cluster bundle").encode());
+      return;
+    }
+    if (!(HttpCaller.credential(rc) instanceof Credential.ApiKey key)) {
+      rc.response().setStatusCode(401).putHeader("Content-Type", "application/json").end(new JsonObject()
+          .put("error", "the cluster bundle is fetched from every node with the caller's API key: present one"
+              + " (Authorization: Bearer KEY), a console session is not enough").encode());
+      return;
+    }
+    JsonObject resource = new JsonObject().put("audit", "export");
+    HttpCaller.admit(gate, rc, "audit_read", Target.resource(resource),
+            new JsonObject().put("operation", "export"))
+        .onSuccess(access -> {
+          Context context = rc.vertx().getOrCreateContext();
+          rc.response().setChunked(true).putHeader("Content-Type", "application/zip")
+              .putHeader("Content-Disposition", "attachment; filename=\"camgate-cluster-bundle.zip\"");
+          rc.vertx().<Void>executeBlocking(() -> {
+            try (OutputStream out = new BufferedOutputStream(new ResponseOutputStream(context, rc.response()),
+                64 * 1024)) {
+              export.write(key.key(), out);
+            }
+            return null;
+          }).onSuccess(v -> rc.response().end()).onFailure(e -> {
+            if (rc.response().headWritten()) {
+              rc.request().connection().close();  // half a zip must not pass for a bundle
+            } else {
+              rc.response().headers().remove("Content-Disposition");
+              rc.response().setChunked(false).setStatusCode(502).putHeader("Content-Type", "application/json")
+                  .end(new JsonObject().put("error", e.getMessage()).encode());
+            }
+          });
+        });
   }
 
   private interface Query {

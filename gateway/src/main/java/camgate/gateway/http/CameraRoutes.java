@@ -5,6 +5,7 @@ import camgate.gateway.access.AccessGate;
 import camgate.gateway.access.AccessRequest.Target;
 import camgate.gateway.access.HttpCaller;
 import camgate.gateway.camera.CameraFeed;
+import camgate.gateway.camera.CameraPlacement;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -45,6 +46,7 @@ public final class CameraRoutes {
         String id = feed.camera().id();
         cameras.add(new JsonObject().put("id", id).put("zone", feed.camera().zone())
             .put("status", feed.status().toJson())
+            .put("owner", owner(gate.placement(id)))
             .put("masked_share", feed.maskedShare().masked())
             .put("motion_guard_share", feed.maskedShare().motionGuard())
             .put("stream", "/cameras/" + id + "/stream.mjpg")
@@ -94,6 +96,17 @@ public final class CameraRoutes {
           }
           sendJpeg(rc, jpeg.get(), access);
         });
+  }
+
+  /** Which node redacts the camera (a cluster's lease holder and token), or why none does. */
+  private static JsonObject owner(CameraPlacement.Where where) {
+    JsonObject owner = new JsonObject().put("placement", where.kind().name().toLowerCase());
+    if (where.kind() != CameraPlacement.Where.Kind.UNOWNED) {
+      owner.put("node", where.node()).put("lease_token", where.token());
+    } else {
+      owner.put("why", where.why());
+    }
+    return owner;
   }
 
   /** One redacted JPEG, never cached, naming the audit entry of the decision that let it out. */

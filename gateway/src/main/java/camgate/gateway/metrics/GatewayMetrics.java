@@ -69,6 +69,32 @@ public final class GatewayMetrics {
     return h264Subscribers.applyAsInt(f) > 0 ? 1 : 0;
   }
 
+  /**
+   * A cluster node's ownership meters: per camera, 1 while this node redacts it; and how many cameras no live
+   * node redacts (never served unredacted: refused until one does). Held strongly: the functions are lambdas
+   * nothing else references, which a weak gauge would lose to the first GC.
+   */
+  public void ownership(java.util.Set<String> cameras, java.util.function.Predicate<String> owned,
+                        java.util.function.IntSupplier unowned) {
+    for (String id : cameras) {
+      Gauge.builder("camgate_camera_owned", owned, o -> o.test(id) ? 1 : 0)
+          .description("1 while this node holds the camera's lease and redacts it").tag("camera", id)
+          .strongReference(true).register(registry);
+    }
+    Gauge.builder("camgate_cameras_unowned", unowned, u -> u.getAsInt())
+        .description("cameras no live node of the cluster redacts now").strongReference(true).register(registry);
+  }
+
+  /** The city's register meters: 1 while this node keeps it; how many entries this node's copy holds. */
+  public void register(java.util.function.BooleanSupplier keeps, java.util.function.LongSupplier entries) {
+    Gauge.builder("camgate_register_keeper", keeps, k -> k.getAsBoolean() ? 1 : 0)
+        .description("1 while this node holds the keeper lease of the city's register").strongReference(true)
+        .register(registry);
+    Gauge.builder("camgate_register_entries", entries, e -> e.getAsLong())
+        .description("entries in this node's copy of the city's register (keeper's log or replica)")
+        .strongReference(true).register(registry);
+  }
+
   /** Counts one access decision. */
   public void decided(String action, String outcome) {
     Counter.builder("camgate_decisions").description("access decisions recorded").tag("action", action)

@@ -417,7 +417,8 @@ public final class LoadBench {
     }
   }
 
-  private static JsonObject key(String key, String id, String role, String org, String capability) {
+  /** An api_keys entry: the key's SHA-256 and the subject it stands for. */
+  static JsonObject key(String key, String id, String role, String org, String capability) {
     JsonArray caps = capability == null ? new JsonArray() : new JsonArray().add(capability);
     return new JsonObject().put("key_sha256", ApiKeys.hash(key)).put("subject", new JsonObject().put("id", id)
         .put("roles", new JsonArray().add(role)).put("org", org).put("capabilities", caps));

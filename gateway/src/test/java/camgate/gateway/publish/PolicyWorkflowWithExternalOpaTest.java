@@ -2,8 +2,9 @@ package camgate.gateway.publish;
 
 import camgate.audit.AuditEntry;
 import camgate.gateway.ApiKeys;
-import camgate.gateway.support.ExternalOpa;
+import camgate.gateway.tools.ExternalOpa;
 import camgate.gateway.support.TestGateway;
+import camgate.gateway.support.TestPaths;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -21,7 +22,7 @@ class PolicyWorkflowWithExternalOpaTest {
   void theWorkflowIsUnavailableButStillDecidedAndAudited() throws Exception {
     JsonArray keys = new JsonArray().add(new JsonObject().put("key_sha256", ApiKeys.hash(PolicyWorkflowTest.DPO_KEY))
         .put("subject", new JsonObject().put("id", "dpo-1").put("roles", new JsonArray().add("dpo")).put("org", "ville")));
-    try (ExternalOpa opa = ExternalOpa.start();
+    try (ExternalOpa opa = ExternalOpa.start(TestPaths.opa(), TestPaths.root());
          TestGateway gw = TestGateway.builder().externalOpa(opa.url()).extra("api_keys", keys).start()) {
       assertTrue(gw.gateway().policyPublisher().isEmpty());
       HttpResponse<byte[]> r = gw.get("/admin/policy", PolicyWorkflowTest.DPO_KEY);

@@ -32,13 +32,26 @@ public final class RtspCamera implements AutoCloseable {
 
   /** Starts the server on the given port (a camera coming back where it was) and waits until it accepts connections. */
   public static RtspCamera serve(Path media, int port) throws IOException, InterruptedException {
+    return serve(media, port, 25);
+  }
+
+  /** A camera at {@code fps} frames per second on a free port: a light one, when several gateways share a machine. */
+  public static RtspCamera serveAt(Path media, int fps) throws IOException, InterruptedException {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    return serve(media, port, fps);
+  }
+
+  private static RtspCamera serve(Path media, int port, int fps) throws IOException, InterruptedException {
     if (!Files.isRegularFile(media)) {
       throw new IllegalStateException("test media " + media + " missing; run ./camgate setup (Debian opencv-doc, "
           + "python3-skimage)");
     }
     Path script = TestPaths.root().resolve("gateway/src/test/python/rtsp_camera.py");
     Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), "--port", Integer.toString(port),
-        "--media", media.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        "--media", media.toString(), "--fps", Integer.toString(fps)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     CompletableFuture<String> ready = CompletableFuture.supplyAsync(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
         String line = r.readLine();

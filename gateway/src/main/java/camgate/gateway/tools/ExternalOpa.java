@@ -1,12 +1,16 @@
-package camgate.gateway.support;
+package camgate.gateway.tools;
 
 import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
-/** An OPA server the test owns (not supervised by the gateway), so that the test can kill it. */
+/**
+ * An OPA server run apart from any gateway (not supervised by one, no token), so that a test can kill it and
+ * several gateway nodes of a local cluster can share it.
+ */
 public final class ExternalOpa implements AutoCloseable {
 
   private final Process process;
@@ -17,14 +21,15 @@ public final class ExternalOpa implements AutoCloseable {
     this.url = url;
   }
 
-  public static ExternalOpa start() throws IOException, InterruptedException {
+  /** Runs {@code opa} as a server on a free loopback port over the project's policy folders under {@code root}. */
+  public static ExternalOpa start(Path opa, Path root) throws IOException, InterruptedException {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    Process p = new ProcessBuilder(TestPaths.opa().toString(), "run", "--server", "--addr", "127.0.0.1:" + port,
-        "--log-level", "error", TestPaths.root().resolve("policies/camgate").toString(),
-        TestPaths.root().resolve("policies/data").toString())
+    Process p = new ProcessBuilder(opa.toString(), "run", "--server", "--addr", "127.0.0.1:" + port,
+        "--log-level", "error", root.resolve("policies/camgate").toString(),
+        root.resolve("policies/data").toString())
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     URI url = URI.create("http://127.0.0.1:" + port);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

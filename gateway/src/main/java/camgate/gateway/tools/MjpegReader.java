@@ -1,4 +1,4 @@
-package camgate.gateway.support;
+package camgate.gateway.tools;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
