@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 import static org.awaitility.Awaitility.await;
@@ -45,6 +46,11 @@ class HlsSameFramesTest {
     }
   }
 
+  private static List<String> segments(String base) throws Exception {
+    String playlist = new String(gw.get(base + "index.m3u8", null).body(), StandardCharsets.UTF_8);
+    return Arrays.stream(playlist.split("\n")).filter(l -> l.endsWith(".ts")).toList();
+  }
+
   @Test
   void aPictureFromAnHlsSegmentIsTheMjpegFrameOfItsSequence() throws Exception {
     String query = "?purpose=securite-voie-publique";
@@ -52,7 +58,9 @@ class HlsSameFramesTest {
     HttpResponse<InputStream> stream = gw.open("/cameras/cam-demo/stream.mjpg" + query, TestGateway.OPERATOR_KEY);
     assertEquals(200, stream.statusCode());
     try (MjpegReader reader = new MjpegReader(stream.body())) {
-      reader.firstRedacted(600);  // past the detector's warm-up, whose wholly masked frames all look alike
+      // Past the detector's warm-up, whose wholly masked frames all look alike.
+      MjpegReader.Part first = reader.firstRedacted(600);
+      mjpeg.put(Long.parseLong(first.headers().get("x-frame-sequence")), first.jpeg());
       Thread collector = new Thread(() -> {
         try {
           for (MjpegReader.Part p = reader.next(); p != null; p = reader.next()) {
@@ -70,10 +78,14 @@ class HlsSameFramesTest {
       String variant = Arrays.stream(new String(master.body(), StandardCharsets.UTF_8).split("\n"))
           .filter(l -> l.endsWith("index.m3u8")).findFirst().orElseThrow();
       String base = "/cameras/cam-demo/hls/" + variant.replace("index.m3u8", "");
-      String playlist = new String(gw.get(base + "index.m3u8", null).body(), StandardCharsets.UTF_8);
-      List<String> segments = Arrays.stream(playlist.split("\n")).filter(l -> l.endsWith(".ts")).toList();
-      assertTrue(!segments.isEmpty(), playlist);
-      HttpResponse<byte[]> segment = gw.get(base + segments.get(segments.size() - 1), null);
+      // The session's first segment may begin with a frame the encoder took before the MJPEG collector started
+      // (the hub's newest when HLS subscribed): compare the next one, cut wholly after it.
+      List<String> firstSegments = segments(base);
+      assertTrue(!firstSegments.isEmpty(), "the first playlist lists no segment");
+      String later = await("a segment cut after the session's first").atMost(Duration.ofSeconds(15))
+          .until(() -> segments(base).stream().filter(name -> !firstSegments.contains(name)).findFirst(),
+              Optional::isPresent).orElseThrow();
+      HttpResponse<byte[]> segment = gw.get(base + later, null);
       assertEquals(200, segment.statusCode());
       long newest = mjpeg.keySet().stream().mapToLong(Long::longValue).max().orElse(0);
       await("MJPEG frames past the segment's").atMost(Duration.ofSeconds(10))
