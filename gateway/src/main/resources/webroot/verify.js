@@ -207,6 +207,85 @@ const AuditVerify = (() => {
     + ' (checkpoints.jsonl line ' + (i + 1) + ', size ' + note.size + ') ' + message);
 
   /**
+   * RFC 9162 section 2.1.4.2: checks that a tree of size {@code second} with root {@code secondRoot} extends the tree
+   * of size {@code first} with root {@code firstRoot}. Requires 0 < first < second; throws saying what failed.
+   */
+  async function verifyConsistency(first, second, firstRoot, secondRoot, proof) {
+    if (!(first > 0 && first < second)) throw new Error('no consistency proof between sizes ' + first + ' and ' + second);
+    if (proof.length === 0) throw new Error('the proof is empty');
+    const path = Number.isInteger(Math.log2(first)) ? [firstRoot, ...proof] : proof;  // exact for powers of 2
+    let fn = first - 1;
+    let sn = second - 1;
+    while (fn % 2 === 1) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+    let fr = path[0];
+    let sr = path[0];
+    for (const c of path.slice(1)) {
+      if (sn === 0) throw new Error('the proof is longer than the trees need (' + proof.length + ' hashes)');
+      if (fn % 2 === 1 || fn === sn) {
+        fr = await hashChildren(c, fr);
+        sr = await hashChildren(c, sr);
+        if (fn % 2 === 0) {
+          while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+        }
+      } else {
+        sr = await hashChildren(sr, c);
+      }
+      fn = Math.floor(fn / 2);
+      sn = Math.floor(sn / 2);
+    }
+    if (sn !== 0) throw new Error('the proof is shorter than the trees need (' + proof.length + ' hashes)');
+    if (!equal(fr, firstRoot)) throw new Error('it does not lead to the root of size ' + first);
+    if (!equal(sr, secondRoot)) throw new Error('it does not lead to the root of size ' + second);
+  }
+
+  /**
+   * The records of checkpoints.jsonl as BundleVerifier.readCheckpoints reads them: each one's signed note parsed,
+   * the fields it repeats for readers (size, root, time, key_id) bound to the note, and its consistency proof from
+   * the previous checkpoint. A blank last line is no checkpoint; a blank line before it is an edit.
+   */
+  function checkpointRecords(text) {
+    const rows = text.split('\n');
+    while (rows.length > 0 && rows[rows.length - 1].trim() === '') rows.pop();
+    return rows.map((l, i) => {
+      const at = 'checkpoint ' + i + ' (checkpoints.jsonl line ' + (i + 1) + ')';
+      const problem = message => new BundleProblem('checkpoint', at + message);
+      let record;
+      try { record = JSON.parse(l); } catch (e) { throw problem(' is not valid JSON: ' + e.message); }
+      if (!record || typeof record !== 'object' || typeof record.note !== 'string') {
+        throw problem(" has no 'note' string with the signed checkpoint");
+      }
+      let note;
+      try { note = parseNote(record.note); } catch (e) { throw problem(' note is malformed: ' + e.message); }
+      if ('size' in record && record.size !== note.size) {
+        throw problem(' record says size ' + JSON.stringify(record.size) + ' but its signed note says ' + note.size);
+      }
+      // Exports write lowercase hex; any other spelling of the same bytes is an edit.
+      if ('root' in record && record.root !== hex(note.root)) {
+        throw problem(' record says root ' + record.root + ' but its signed note says ' + hex(note.root));
+      }
+      if ('time' in record && (!note.time || record.time !== note.time)) {
+        throw problem(' record says time ' + JSON.stringify(record.time) + ' but its signed note says ' + (note.time || 'none'));
+      }
+      if ('key_id' in record && !note.signatures.some(s => hex(s.keyHash) === record.key_id)) {
+        throw problem(' record says key_id ' + JSON.stringify(record.key_id) + ' but no signature of its note is by that key');
+      }
+      note.consistency = null;
+      const c = record.consistency;
+      if (c && typeof c === 'object' && !Array.isArray(c)) {
+        const from = Number.isInteger(c.from_size) ? c.from_size : -1;
+        const path = (Array.isArray(c.path) ? c.path : []).map(h => {
+          if (typeof h !== 'string' || !/^[0-9a-f]{64}$/.test(h)) {
+            throw problem(" consistency proof: '" + h + "' is not a 32-byte hash in lowercase hex, as exports write it: the record was edited");
+          }
+          return fromHex(h);
+        });
+        note.consistency = { from, path };
+      }
+      return note;
+    });
+  }
+
+  /**
    * Verifies an export bundle (zip bytes) as BundleVerifier does, against a pinned key fingerprint. Never throws.
    *
    * <p>In log order: every entry is JSON whose seq is its line number; whenever the entries reach a checkpoint's
@@ -242,13 +321,7 @@ const AuditVerify = (() => {
       for (const line of lines) {
         try { verdict.parsed.push(JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(line))); } catch (e) { /* named below */ }
       }
-      const notes = new TextDecoder().decode(files['checkpoints.jsonl']).split('\n').filter(l => l.trim()).map((l, i) => {
-        const at = 'checkpoint ' + i + ' (checkpoints.jsonl line ' + (i + 1) + ')';
-        let record;
-        try { record = JSON.parse(l); } catch (e) { throw new BundleProblem('checkpoint', at + ' is not valid JSON: ' + e.message); }
-        if (!record || typeof record.note !== 'string') throw new BundleProblem('checkpoint', at + " has no 'note' string with the signed checkpoint");
-        try { return parseNote(record.note); } catch (e) { throw new BundleProblem('checkpoint', at + ' note is malformed: ' + e.message); }
-      });
+      const notes = checkpointRecords(new TextDecoder().decode(files['checkpoints.jsonl']));
       if (notes.length === 0) throw new BundleProblem('bundle', 'checkpoints.jsonl is empty: nothing signed, nothing can be verified');
       const origin = notes[0].origin;
       let trusted;
@@ -293,15 +366,47 @@ const AuditVerify = (() => {
     let next = 0;
     let previous = null;
     const range = new CompactRange();
+    // BundleVerifier.checkSignatureAndConsistency: signed by the trusted key, and an extension of the previous one.
     const checkSignature = async i => {
       const note = notes[i];
       if (note.origin !== origin) throw checkpointProblem(i, note, "origin '" + note.origin + "' differs from the bundle's origin '" + origin + "'");
-      if (await signedBy(note, trusted)) return;
-      const sameKey = note.signatures.some(s => s.name === trusted.name && equal(s.keyHash, trusted.keyHash));
-      throw checkpointProblem(i, note, sameKey
-        ? 'signature of key ' + trusted.keyId + ' does not verify: the note or its signature was forged or altered'
-        : 'is signed by ' + note.signatures.map(s => s.name + ' key ' + hex(s.keyHash)).join(', ') + ', not by the trusted key '
-          + trusted.name + ' ' + trusted.keyId + ' (' + trusted.fingerprint + ')');
+      if (!await signedBy(note, trusted)) {
+        const sameKey = note.signatures.some(s => s.name === trusted.name && equal(s.keyHash, trusted.keyHash));
+        throw checkpointProblem(i, note, sameKey
+          ? 'signature of key ' + trusted.keyId + ' does not verify: the note or its signature was forged or altered'
+          : 'is signed by ' + note.signatures.map(s => s.name + ' key ' + hex(s.keyHash)).join(', ') + ', not by the trusted key '
+            + trusted.name + ' ' + trusted.keyId + ' (' + trusted.fingerprint + ')');
+      }
+      const c = note.consistency;
+      if (!previous) {
+        if (c && c.from > 0) {
+          throw checkpointProblem(i, note, 'carries a consistency proof from size ' + c.from + ' but is the first checkpoint:'
+            + ' the checkpoint of size ' + c.from + ' before it was removed');
+        }
+        return;
+      }
+      if (note.size < previous.size) {
+        throw checkpointProblem(i, note, 'size ' + note.size + " is smaller than the previous checkpoint's size " + previous.size
+          + ': checkpoints must be in tree-size order');
+      }
+      if (previous.size === 0) return;
+      if (previous.size === note.size) {
+        if (!equal(previous.root, note.root)) {
+          throw checkpointProblem(i, note, 'has the same size ' + note.size + ' as the previous checkpoint but a different root ('
+            + hex(note.root) + ' vs ' + hex(previous.root) + '): the log forked');
+        }
+        return;
+      }
+      if (!c || c.from !== previous.size) {
+        throw checkpointProblem(i, note, "carries no consistency proof from the previous checkpoint's size " + previous.size
+          + (c ? ' (it has one from size ' + c.from + ')' : ''));
+      }
+      try {
+        await verifyConsistency(previous.size, note.size, previous.root, note.root, c.path);
+      } catch (e) {
+        throw checkpointProblem(i, note, 'is not consistent with the previous checkpoint (size ' + previous.size + '): '
+          + e.message + '; the log forked or the checkpoint was replaced');
+      }
     };
     const check = async i => {
       const note = notes[i];
@@ -375,6 +480,6 @@ const AuditVerify = (() => {
     }
   }
 
-  return { hashLeaf, hashChildren, rootFromInclusionProof, verifyInclusion, CompactRange, parseNote, rawKeyFromPem,
+  return { hashLeaf, hashChildren, rootFromInclusionProof, verifyInclusion, verifyConsistency, CompactRange, parseNote, rawKeyFromPem,
     fingerprint, normalizeFingerprint, noteKey, signedBy, unzip, verifyBundle, hex, fromHex, fromB64, equal };
 })();
