@@ -51,6 +51,7 @@ public final class RedactionPipeline implements AutoCloseable {
   private long frameIndex = -1;
   /** The pass queued or running, null when the detectors are idle for this camera. */
   private DetectionPass pending;
+  private volatile boolean closed;
   private long lastSubmittedFrame = -1;
   /** The frame the latest successful pass ran on, -1 while warming up. */
   private long vettedFrame = -1;
@@ -122,6 +123,10 @@ public final class RedactionPipeline implements AutoCloseable {
    * @throws IllegalArgumentException if the frame is empty or not 3-channel 8-bit
    */
   public ProcessedFrame process(Mat bgr, boolean alsoMasksOnly) {
+    if (closed) {
+      // Closing released this pipeline's native buffers: a frame processed now would read freed memory.
+      throw new IllegalStateException("this redaction pipeline was closed; its camera must start a new one");
+    }
     long start = ticker.read();
     if (bgr == null || bgr.empty() || bgr.channels() != 3 || bgr.depth() != 0) {
       throw new IllegalArgumentException("expected a non-empty BGR frame (CV_8UC3), got "
@@ -402,6 +407,11 @@ public final class RedactionPipeline implements AutoCloseable {
   }
 
   /** A consistent-enough snapshot of the counters. Thread-safe. */
+  /** Whether {@link #close} was called: a closed pipeline refuses frames. */
+  public boolean isClosed() {
+    return closed;
+  }
+
   public RedactionStats stats() {
     return new RedactionStats(frames.get(), failSafeFrames.get(), detectorErrors.get(), lateFrames.get());
   }
@@ -412,6 +422,7 @@ public final class RedactionPipeline implements AutoCloseable {
    */
   @Override
   public void close() {
+    closed = true;
     if (pending != null) {
       pending.close();
       pending = null;

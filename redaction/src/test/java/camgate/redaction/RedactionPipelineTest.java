@@ -144,6 +144,20 @@ class RedactionPipelineTest {
   }
 
   @Test
+  void aClosedPipelineRefusesFramesInsteadOfReadingFreedBuffers() {
+    ScriptedDetector detector = new ScriptedDetector();
+    try (Mat frame = noise(160, 120)) {
+      RedactionPipeline pipeline = RedactionPipeline.create(Detectors.of(detector), settings());
+      pipeline.process(frame, false).close();
+      assertFalse(pipeline.isClosed());
+      pipeline.close();
+      assertTrue(pipeline.isClosed());
+      IllegalStateException e = assertThrows(IllegalStateException.class, () -> pipeline.process(frame, false));
+      assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    }
+  }
+
+  @Test
   void theMaskedShareCountsAFrameMaskedWholeAsTheWholePictureAndADetectedFaceAsItsBox() {
     ScriptedDetector detector = new ScriptedDetector();
     detector.failure = new IllegalStateException("model exploded");

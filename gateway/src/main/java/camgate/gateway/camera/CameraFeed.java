@@ -49,7 +49,8 @@ public final class CameraFeed implements AutoCloseable {
 
   private final CameraConfig camera;
   private final Supplier<RedactionPipeline> pipelines;
-  private volatile RedactionPipeline pipeline;
+  /** The pipeline of the current (or next) run; null once stopped. */
+  private volatile HeldPipeline held;
   private volatile List<PrivacyMask> masks;
   private volatile BooleanSupplier fence = () -> true;
   private final FrameHub redacted = new FrameHub();
@@ -63,6 +64,8 @@ public final class CameraFeed implements AutoCloseable {
   private final int jpegQuality;
   private volatile double fps;
   private Thread worker;
+  /** How long {@link #stop} waits for the worker before it leaves the pipeline's closing to the worker itself. */
+  private final Duration stopWait;
 
   public CameraFeed(CameraConfig camera, RedactionPipeline pipeline, Clock clock, int jpegQuality) {
     this(camera, new Supplier<>() {
@@ -82,9 +85,15 @@ public final class CameraFeed implements AutoCloseable {
 
   /** A feed that makes a fresh pipeline from {@code pipelines} each time it starts (the cluster's feeds). */
   public CameraFeed(CameraConfig camera, Supplier<RedactionPipeline> pipelines, Clock clock, int jpegQuality) {
+    this(camera, pipelines, clock, jpegQuality, Duration.ofSeconds(10));
+  }
+
+  CameraFeed(CameraConfig camera, Supplier<RedactionPipeline> pipelines, Clock clock, int jpegQuality,
+             Duration stopWait) {
     this.camera = camera;
     this.pipelines = pipelines;
-    this.pipeline = pipelines.get();
+    this.held = new HeldPipeline(pipelines.get());
+    this.stopWait = stopWait;
     this.clock = clock;
     this.jpegQuality = jpegQuality;
     this.status = new AtomicReference<>(new CameraStatus(CameraStatus.State.CONNECTING, clock.instant(),
@@ -112,9 +121,9 @@ public final class CameraFeed implements AutoCloseable {
   /** Sets the camera's privacy masks (from policy data); the first call lets frames out. */
   public synchronized void updateMasks(List<PrivacyMask> masks) {
     this.masks = List.copyOf(masks);
-    RedactionPipeline p = pipeline;
-    if (p != null) {
-      p.updateMasks(masks);
+    HeldPipeline h = held;
+    if (h != null) {
+      h.pipeline.updateMasks(masks);
     }
     masksKnown.set(true);
   }
@@ -133,14 +142,14 @@ public final class CameraFeed implements AutoCloseable {
    * it: the utility cost of this camera's redaction, for operators and the DPO.
    */
   public MaskedShare maskedShare() {
-    RedactionPipeline p = pipeline;
-    return p == null ? new MaskedShare(0, 0, 0) : p.maskedShare();
+    HeldPipeline h = held;
+    return h == null ? new MaskedShare(0, 0, 0) : h.pipeline.maskedShare();
   }
 
   /** The redaction pipeline's counters (frames, fail-safe frames, detector errors, late detections). */
   public RedactionStats redactionStats() {
-    RedactionPipeline p = pipeline;
-    return p == null ? new RedactionStats(0, 0, 0, 0) : p.stats();
+    HeldPipeline h = held;
+    return h == null ? new RedactionStats(0, 0, 0, 0) : h.pipeline.stats();
   }
 
   public boolean masksKnown() {
@@ -151,18 +160,26 @@ public final class CameraFeed implements AutoCloseable {
     if (!running.compareAndSet(false, true)) {
       return;
     }
-    if (pipeline == null) {
-      pipeline = pipelines.get();
+    if (held == null) {
+      held = new HeldPipeline(pipelines.get());
       if (masks != null) {
-        pipeline.updateMasks(masks);
+        held.pipeline.updateMasks(masks);
       }
     }
-    worker = new Thread(this::run, "ingest-" + camera.id());
+    HeldPipeline mine = held;
+    mine.hold();  // released by the worker when it ends, so the pipeline outlives every use the worker makes of it
+    worker = new Thread(() -> {
+      try {
+        run(mine.pipeline);
+      } finally {
+        mine.release();
+      }
+    }, "ingest-" + camera.id());
     worker.setDaemon(true);
     worker.start();
   }
 
-  private void run() {
+  private void run(RedactionPipeline pipeline) {
     Duration backoff = MIN_BACKOFF;
     String failure = null;
     while (running.get()) {
@@ -178,7 +195,7 @@ public final class CameraFeed implements AutoCloseable {
         setStatus(CameraStatus.State.LIVE, "streaming");
         backoff = MIN_BACKOFF;
         failure = null;
-        pump(grabber, converter, encoder);
+        pump(grabber, converter, encoder, pipeline);
       } catch (Exception e) {
         if (!running.get()) {
           break;
@@ -224,9 +241,8 @@ public final class CameraFeed implements AutoCloseable {
     return grabber;
   }
 
-  private void pump(FFmpegFrameGrabber grabber, OpenCVFrameConverter.ToMat converter, JpegEncoder encoder)
-      throws Exception {
-    RedactionPipeline pipeline = this.pipeline;  // this run's: stop() closes it only after this thread has ended
+  private void pump(FFmpegFrameGrabber grabber, OpenCVFrameConverter.ToMat converter, JpegEncoder encoder,
+                    RedactionPipeline pipeline) throws Exception {
     // The gateway's clock paces files and measures fps, so a test can drive both.
     long startMillis = clock.millis();
     long firstTimestamp = -1;
@@ -326,6 +342,10 @@ public final class CameraFeed implements AutoCloseable {
   /**
    * Stops the worker and closes its pipeline (blocking, up to the grabber's timeout); {@link #start} may run the
    * feed again, with a fresh pipeline. Consumers see the status turn to stopped with {@code why}.
+   *
+   * <p>A worker still inside a native call after {@code stopWait} (a camera whose reads outlast their timeouts)
+   * keeps its pipeline: the pipeline is closed when that worker ends, never under it, since closing it frees the
+   * native memory the worker's next frame would use.
    */
   public synchronized void stop(String why) {
     running.set(false);
@@ -333,16 +353,20 @@ public final class CameraFeed implements AutoCloseable {
     if (w != null) {
       w.interrupt();
       try {
-        w.join(10_000);
+        w.join(stopWait.toMillis());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+      if (w.isAlive()) {
+        LOG.warn("camera {}: its worker did not end within {} ms of stop; its pipeline closes when it does",
+            camera.id(), stopWait.toMillis());
+      }
     }
     worker = null;
-    RedactionPipeline p = pipeline;
-    pipeline = null;
-    if (p != null) {
-      p.close();
+    HeldPipeline h = held;
+    held = null;
+    if (h != null) {
+      h.release();
     }
     setStatus(CameraStatus.State.STOPPED, why);
   }
@@ -350,5 +374,25 @@ public final class CameraFeed implements AutoCloseable {
   @Override
   public void close() {
     stop("stopped");
+  }
+
+  /** A run's pipeline and how many still use it (the feed, and its worker while it runs): the last one closes it. */
+  private static final class HeldPipeline {
+    private final RedactionPipeline pipeline;
+    private final java.util.concurrent.atomic.AtomicInteger holders = new java.util.concurrent.atomic.AtomicInteger(1);
+
+    HeldPipeline(RedactionPipeline pipeline) {
+      this.pipeline = pipeline;
+    }
+
+    void hold() {
+      holders.incrementAndGet();
+    }
+
+    void release() {
+      if (holders.decrementAndGet() == 0) {
+        pipeline.close();
+      }
+    }
   }
 }

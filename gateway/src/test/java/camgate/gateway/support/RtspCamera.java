@@ -74,6 +74,22 @@ public final class RtspCamera implements AutoCloseable {
     }
   }
 
+  /** Freezes the camera (SIGSTOP): its connections stay open and say nothing, as a hung camera's do. */
+  public void pause() throws IOException, InterruptedException {
+    signal("STOP");
+  }
+
+  /** Lets a paused camera go on (SIGCONT). */
+  public void resume() throws IOException, InterruptedException {
+    signal("CONT");
+  }
+
+  private void signal(String name) throws IOException, InterruptedException {
+    if (new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start().waitFor() != 0) {
+      throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+    }
+  }
+
   public int port() {
     return java.net.URI.create(url).getPort();
   }
@@ -84,6 +100,11 @@ public final class RtspCamera implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
+    try {
+      resume();  // a stopped process would hold its SIGTERM until continued
+    } catch (IOException | IllegalStateException e) {
+      // ending it anyway below
+    }
     process.destroy();
     if (!process.waitFor(5, TimeUnit.SECONDS)) {
       process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
