@@ -370,7 +370,7 @@ public final class Gateway {
     if (config.rtsp().isEmpty()) {
       return Future.succeededFuture();
     }
-    return vertx.<RtspTokens>executeBlocking(() -> RtspTokens.open(config.auditDirectory().resolve("rtsp-token-key"),
+    return vertx.<RtspTokens>executeBlocking(() -> RtspTokens.open(config.rtspTokenKeyFile(),
         RTSP_TOKEN_LIFETIME, clock)).map(t -> {
           rtspTokens = t;
           return null;
@@ -411,7 +411,7 @@ public final class Gateway {
       return Future.succeededFuture();
     }
     ownership.onStopServing(gate::cutCamera);
-    ownership.start(url().toString());
+    ownership.start(url().toString(), rtspUrl().map(String::valueOf).orElse(""));
     LOG.info("cluster node {}: camera ownership started", ownership.nodeId());
     if (keeper != null) {
       keeper.start();

@@ -135,6 +135,10 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
     // Never created here: a node signing with a key of its own would start a second register.
     resolveReadable(raw, base, "cluster", "register_key_file", "deploy the city's register key (the same PEM on"
         + " every node, mode 600), or remove the key to run without it");
+    // Named, it is deployed (one file for a cluster's nodes), never made here: a node making its own would refuse
+    // the others' tokens without a word.
+    resolveReadable(raw, base, "rtsp", "token_key_file", "deploy the RTSP token key (the same file on every node,"
+        + " mode 600; any node makes one at its first start without the key), or remove the key");
     resolveReadable(raw, base, "exports", "ca_pem", "give the PEM certificates of the CA that signed the export"
         + " destinations' TLS certificates, or remove the key");
     return new GatewayConfig(
@@ -261,6 +265,17 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
       throw new IllegalArgumentException("rtsp.port " + rtspPort + " is not a TCP port (0-65535; 0 picks a free one)");
     }
     return Optional.of(java.net.InetSocketAddress.createUnresolved(rtsp.getString("host", host), rtspPort));
+  }
+
+  /**
+   * The key file of the signed RTSP URL tokens: {@code rtsp.token_key_file}, else {@code rtsp-token-key} in the
+   * audit folder (made at the first start). The nodes of a cluster share one file, deployed like the register key,
+   * so that a token URL redirected to the camera's owner is valid there.
+   */
+  public Path rtspTokenKeyFile() {
+    JsonObject rtsp = raw.getJsonObject("rtsp", new JsonObject());
+    String file = rtsp.getString("token_key_file");
+    return file == null ? auditDirectory().resolve("rtsp-token-key") : Path.of(file);
   }
 
   /**

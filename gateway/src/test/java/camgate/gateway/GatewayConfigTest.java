@@ -60,6 +60,19 @@ class GatewayConfigTest {
   }
 
   @Test
+  void theRtspTokenKeyIsTheAuditFoldersUnlessAFileIsDeployedWhichMustThenBeReadable() throws IOException {
+    GatewayConfig plain = GatewayConfig.fromJson(new JsonObject().put("rtsp", new JsonObject()), BASE);
+    assertEquals(plain.auditDirectory().resolve("rtsp-token-key"), plain.rtspTokenKeyFile());
+    Path dir = Files.createTempDirectory("camgate-rtsp-key");
+    JsonObject missing = new JsonObject().put("rtsp", new JsonObject().put("token_key_file", dir.resolve("k").toString()));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GatewayConfig.fromJson(missing, BASE));
+    assertTrue(e.getMessage().contains("rtsp.token_key_file") && e.getMessage().contains("not a readable file"),
+        e.getMessage());
+    Files.writeString(dir.resolve("k"), "c2hhcmVk");
+    assertEquals(dir.resolve("k"), GatewayConfig.fromJson(missing, BASE).rtspTokenKeyFile());
+  }
+
+  @Test
   void theRegisterKeyMustBeAReadableFileAndIsNeverMadeUp() throws IOException {
     JsonObject cluster = new JsonObject().put("node_id", "node-1").put("members", new JsonArray().add("127.0.0.1:5701"));
     assertTrue(GatewayConfig.fromJson(new JsonObject().put("cluster", cluster.copy()), BASE).clusterRegisterKey()

@@ -197,9 +197,10 @@ public final class Access {
   void redirect(CameraPlacement.Where owner, AccessEvents.Origin origin) {
     String why = "camera " + camera().camera().id() + " is redacted by node " + owner.node() + " (lease token "
         + owner.token() + "): follow the redirect";
+    String location = ("rtsp".equals(origin.protocol()) ? owner.rtsp() : owner.url()) + origin.path();
     JsonObject body = new JsonObject().put("error", why).put("audit_seq", auditSeq).put("owner", owner.node())
-        .put("location", owner.url() + origin.path());
-    replies.refuse(new Refusal(307, body, Map.of("Location", owner.url() + origin.path())));
+        .put("location", location);
+    replies.refuse(new Refusal(307, body, Map.of("Location", location)));
     end("redirected to node " + owner.node() + " (lease token " + owner.token() + ")");
   }
 

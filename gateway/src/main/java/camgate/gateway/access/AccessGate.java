@@ -214,15 +214,15 @@ public final class AccessGate {
       return Future.failedFuture(new Refused(404));
     }
     CameraPlacement.Where where = placement.where(c.id());
-    if (where.kind() == CameraPlacement.Where.Kind.REMOTE && "http".equals(origin.protocol())) {
+    if (where.kind() == CameraPlacement.Where.Kind.REMOTE
+        && ("http".equals(origin.protocol()) || "rtsp".equals(origin.protocol()) && !where.rtsp().isEmpty())) {
       // The owner decides and records the access again with the same credential, and serves it.
       access.redirect(where, origin);
       return Future.failedFuture(new Refused(307));
     }
     if (where.kind() == CameraPlacement.Where.Kind.REMOTE) {
-      // RTSP's own redirect is not wired: say where the camera is served from instead.
-      access.refuse(503, "camera " + c.id() + " is redacted by node " + where.node() + " of the cluster, not this "
-          + "one: connect to that node", null);
+      access.refuse(503, "camera " + c.id() + " is redacted by node " + where.node() + " of the cluster, which serves"
+          + " no " + origin.protocol().toUpperCase(java.util.Locale.ROOT) + ": connect to that node", null);
       return Future.failedFuture(new Refused(503));
     }
     if (where.kind() == CameraPlacement.Where.Kind.UNOWNED) {

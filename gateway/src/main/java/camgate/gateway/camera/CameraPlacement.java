@@ -19,22 +19,23 @@ public interface CameraPlacement {
    *
    * @param node  the node holding the camera's lease (empty when unowned)
    * @param url   that node's HTTP base URL, for a redirect (empty unless remote)
+   * @param rtsp  that node's RTSP base URL, for an RTSP redirect (empty unless remote and it serves RTSP)
    * @param token the lease's fencing token (0 when unowned or single-node)
    * @param why   for an unowned camera, why no node holds it
    */
-  record Where(Kind kind, String node, String url, long token, String why) {
+  record Where(Kind kind, String node, String url, String rtsp, long token, String why) {
     public enum Kind { LOCAL, REMOTE, UNOWNED }
 
     public static Where local(String node, long token) {
-      return new Where(Kind.LOCAL, node, "", token, "");
+      return new Where(Kind.LOCAL, node, "", "", token, "");
     }
 
-    public static Where remote(String node, String url, long token) {
-      return new Where(Kind.REMOTE, node, url, token, "");
+    public static Where remote(String node, String url, String rtsp, long token) {
+      return new Where(Kind.REMOTE, node, url, rtsp, token, "");
     }
 
     public static Where unowned(String why) {
-      return new Where(Kind.UNOWNED, "", "", 0, why);
+      return new Where(Kind.UNOWNED, "", "", "", 0, why);
     }
   }
 

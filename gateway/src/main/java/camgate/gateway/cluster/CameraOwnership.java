@@ -41,11 +41,14 @@ public final class CameraOwnership implements CameraPlacement, AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(CameraOwnership.class);
   static final String NODES_MAP = "camgate.node-urls";
+  /** Each node's RTSP base URL (absent for a node without an RTSP server), for RTSP redirects. */
+  static final String RTSP_MAP = "camgate.node-rtsp-urls";
 
   private final ClusterSettings settings;
   private final HazelcastInstance hazelcast;
   private final LeaseTable table;
   private final IMap<String, String> nodeUrls;
+  private final IMap<String, String> nodeRtspUrls;
   private final Map<String, CameraFeed> feeds;
   private final AuditTrail audit;
   private final Supplier<String> policyVersion;
@@ -55,6 +58,7 @@ public final class CameraOwnership implements CameraPlacement, AutoCloseable {
   private final Map<String, Held> held = new ConcurrentHashMap<>();
   private volatile Map<String, Lease> view = Map.of();
   private volatile Map<String, String> urls = Map.of();
+  private volatile Map<String, String> rtspUrls = Map.of();
   private volatile Set<String> live = Set.of();
   private volatile BiConsumer<String, String> cut = (camera, why) -> { };
   private volatile long lastTickNanos = System.nanoTime();
@@ -79,6 +83,7 @@ public final class CameraOwnership implements CameraPlacement, AutoCloseable {
     this.hazelcast = hazelcast;
     this.table = new LeaseTable(hazelcast.getMap(LeaseTable.MAP), System::currentTimeMillis);
     this.nodeUrls = hazelcast.getMap(NODES_MAP);
+    this.nodeRtspUrls = hazelcast.getMap(RTSP_MAP);
     this.feeds = Map.copyOf(feeds);
     this.audit = audit;
     this.policyVersion = policyVersion;
@@ -93,8 +98,16 @@ public final class CameraOwnership implements CameraPlacement, AutoCloseable {
     this.cut = cut;
   }
 
-  /** Announces this node's HTTP URL (for redirects) and starts the loop and the fence. */
-  public void start(String url) {
+  /**
+   * Announces this node's HTTP URL and RTSP URL (for redirects; {@code rtspUrl} empty without an RTSP server) and
+   * starts the loop and the fence.
+   */
+  public void start(String url, String rtspUrl) {
+    if (rtspUrl.isEmpty()) {
+      nodeRtspUrls.remove(settings.nodeId());
+    } else {
+      nodeRtspUrls.put(settings.nodeId(), rtspUrl);
+    }
     nodeUrls.put(settings.nodeId(), url);
     long period = settings.renew().toMillis();
     lastTickNanos = System.nanoTime();
@@ -125,7 +138,7 @@ public final class CameraOwnership implements CameraPlacement, AutoCloseable {
     }
     String url = urls.get(lease.node());
     return url == null ? Where.unowned("node " + lease.node() + " holds it but has not announced its URL yet")
-        : Where.remote(lease.node(), url, lease.token());
+        : Where.remote(lease.node(), url, rtspUrls.getOrDefault(lease.node(), ""), lease.token());
   }
 
   /** Cameras this node redacts now. */
@@ -195,6 +208,7 @@ public final class CameraOwnership implements CameraPlacement, AutoCloseable {
       }
       view = table.read(feeds.keySet());
       urls = Map.copyOf(nodeUrls);
+      rtspUrls = Map.copyOf(nodeRtspUrls);
     } catch (RuntimeException e) {
       LOG.warn("ownership round on node {} failed: {}", settings.nodeId(), e.toString());
     }
@@ -303,6 +317,7 @@ public final class CameraOwnership implements CameraPlacement, AutoCloseable {
     }
     try {
       nodeUrls.remove(settings.nodeId());
+      nodeRtspUrls.remove(settings.nodeId());
     } catch (RuntimeException e) {
       LOG.debug("node URL not withdrawn: {}", e.toString());
     }

@@ -136,9 +136,6 @@ public final class DigestAuthenticator {
       return challenged(false, "Digest uri '" + uri + "' does not name the Request-URI '" + requestUri + "'");
     }
     long expiry = expiryOf(nonce);
-    if (expiry == FORGED) {
-      return challenged(false, "nonce was not issued by this server");
-    }
     String qop = p.get("qop");
     String nc = p.get("nc");
     String cnonce = p.get("cnonce");
@@ -157,6 +154,12 @@ public final class DigestAuthenticator {
     if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
         response.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII))) {
       return challenged(false, "unknown user or wrong secret");
+    }
+    if (expiry == FORGED) {
+      // A right answer to another server's nonce: a client redirected here by another node of the cluster, which
+      // keeps the nonce it was given there. Only a fresh nonce is given (stale=true), as for an expired one, so the
+      // client answers again; an answer to a nonce this server did not issue never admits.
+      return challenged(true, "nonce was not issued by this server");
     }
     long now = clock.millis();
     if (now > expiry) {

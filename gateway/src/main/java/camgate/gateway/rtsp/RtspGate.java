@@ -70,6 +70,8 @@ public final class RtspGate implements RtspAccessPort {
       }
     }
     String path = r.uri().replaceFirst("^rtsps?://[^/]*", "").replaceFirst("\\?.*$", "");
+    int q = r.uri().indexOf('?');
+    String query = q < 0 ? "" : r.uri().substring(q);
     AccessRequest request = new AccessRequest(credential, r.profile() == RtspProfile.RAW ? "view_raw" : "view_live",
         Target.camera(r.cameraId(), true), r.purpose().orElse(null), r.requisition().orElse(null), null,
         new Origin("rtsp", r.method(), path, r.clientAddress()));
@@ -77,20 +79,20 @@ public final class RtspGate implements RtspAccessPort {
     String wwwAuthenticate = challenge;
     return gate.admit(request, refused::set).transform(ar -> {
       if (ar.failed()) {
-        return Future.failedFuture(rtsp(refused.get(), wwwAuthenticate));
+        return Future.failedFuture(rtsp(refused.get(), wwwAuthenticate, query));
       }
       Access access = ar.result();
       FrameHub view = access.view();
       Session session = new Session(access, streams.of(access.camera(), view, view != access.camera().redactedHub()));
       if (!access.serve(session::cut)) {
-        return Future.failedFuture(rtsp(refused.get(), null));
+        return Future.failedFuture(rtsp(refused.get(), null, query));
       }
       return Future.succeededFuture(session);
     });
   }
 
   /** The gate's refusal as RTSP says it: same status (429 is RTSP's 453), the reasons as text, a Digest challenge. */
-  private RtspRefusal rtsp(Refusal refusal, String challenge) {
+  private RtspRefusal rtsp(Refusal refusal, String challenge, String query) {
     if (refusal == null) {
       return RtspRefusal.unavailable("the access could not be decided or recorded: nothing is served (fail closed)");
     }
@@ -104,6 +106,12 @@ public final class RtspGate implements RtspAccessPort {
     }
     if (status == 429) {
       status = 453;  // Not Enough Bandwidth: RTSP's word for "too many streams"
+    }
+    if (status == 307) {
+      // Another node of the cluster redacts the camera: RTSP 1.0's redirect, which FFmpeg and GStreamer follow, to
+      // the same path and query there (the owner decides and records the access again, as over HTTP).
+      status = 302;
+      headers.put("Location", refusal.headers().get("Location") + query);
     }
     return new RtspRefusal(status, headers, body);
   }

@@ -13,14 +13,15 @@ public final class RtspRefusal extends RuntimeException {
   private final String body;
 
   /**
-   * @param status  an RTSP status of 400..599 (401, 403, 404, 502, 503...)
+   * @param status  an RTSP status of 400..599 (401, 403, 404, 502, 503...), or a redirect (301, 302) with a Location
    * @param headers extra response headers
    * @param body    plain text for the client; may be empty
    */
   public RtspRefusal(int status, Map<String, String> headers, String body) {
     super(status + " " + RtspResponse.reason(status) + (body.isEmpty() ? "" : ": " + body), null, false, false);
-    if (status < 400 || status > 599) {
-      throw new IllegalArgumentException("a refusal has a 4xx or 5xx status, got " + status);
+    boolean redirect = (status == 301 || status == 302) && headers.containsKey("Location");
+    if (!redirect && (status < 400 || status > 599)) {
+      throw new IllegalArgumentException("a refusal has a 4xx or 5xx status, or 301/302 with a Location, got " + status);
     }
     this.status = status;
     this.headers = Map.copyOf(headers);

@@ -66,6 +66,8 @@ final class RtspResponse {
   static String reason(int status) {
     return switch (status) {
       case 200 -> "OK";
+      case 301 -> "Moved Permanently";
+      case 302 -> "Moved Temporarily";
       case 400 -> "Bad Request";
       case 401 -> "Unauthorized";
       case 403 -> "Forbidden";

@@ -32,21 +32,25 @@ public final class LocalCluster implements AutoCloseable {
       Pattern.MULTILINE);
 
   private final List<GatewayProcess> nodes;
+  /** Each node's RTSP port (0 when the configuration has no rtsp section). */
+  private final List<Integer> rtspPorts;
   private final String metricsKey;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
       .followRedirects(HttpClient.Redirect.NORMAL).build();
   private final HttpClient direct = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private volatile String lastRefusal = "";
 
-  private LocalCluster(List<GatewayProcess> nodes, String metricsKey) {
+  private LocalCluster(List<GatewayProcess> nodes, List<Integer> rtspPorts, String metricsKey) {
     this.nodes = List.copyOf(nodes);
+    this.rtspPorts = List.copyOf(rtspPorts);
     this.metricsKey = metricsKey;
   }
 
   /**
    * Writes the nodes' configurations (not started).
    *
-   * @param base       a gateway configuration without http, audit and cluster sections (opa, cameras, api_keys…)
+   * @param base       a gateway configuration without http, audit and cluster sections (opa, cameras, api_keys…);
+   *                   an rtsp section gets a free port per node
    * @param metricsKey an API key of the policy's {@code metrics} role, listed in {@code base}, to read ownership
    * @param cluster    the cluster section's common keys (camera_capacity, lease timings)
    */
@@ -60,6 +64,7 @@ public final class LocalCluster implements AutoCloseable {
       members.add("127.0.0.1:" + port);
     }
     List<GatewayProcess> nodes = new ArrayList<>();
+    List<Integer> rtspPorts = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       String id = "node-" + (i + 1);
       Path nodeDir = dir.resolve(id);
@@ -69,9 +74,13 @@ public final class LocalCluster implements AutoCloseable {
               .put("origin", "camgate.cluster/" + id))
           .put("cluster", cluster.copy().put("node_id", id).put("host", "127.0.0.1").put("port", ports.get(i))
               .put("members", members.copy()));
+      rtspPorts.add(base.containsKey("rtsp") ? GatewayProcess.freePort() : 0);
+      if (base.containsKey("rtsp")) {
+        config.put("rtsp", base.getJsonObject("rtsp").copy().put("host", "127.0.0.1").put("port", rtspPorts.get(i)));
+      }
       nodes.add(GatewayProcess.of(nodeDir, config));
     }
-    return new LocalCluster(nodes, metricsKey);
+    return new LocalCluster(nodes, rtspPorts, metricsKey);
   }
 
   /** Starts every node at once and waits until each serves HTTP. */
@@ -85,6 +94,14 @@ public final class LocalCluster implements AutoCloseable {
 
   public List<GatewayProcess> nodes() {
     return nodes;
+  }
+
+  /** Node {@code i}'s RTSP base URL (1-based), e.g. rtsp://127.0.0.1:8554; the base configuration had an rtsp section. */
+  public String rtspUrl(int i) {
+    if (rtspPorts.get(i - 1) == 0) {
+      throw new IllegalStateException("the cluster's configuration has no rtsp section");
+    }
+    return "rtsp://127.0.0.1:" + rtspPorts.get(i - 1);
   }
 
   /** Node {@code i} (1-based, as in its name). */

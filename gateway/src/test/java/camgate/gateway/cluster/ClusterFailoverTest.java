@@ -57,6 +57,7 @@ class ClusterFailoverTest {
   static final Duration FAILOVER_BOUND = Duration.ofSeconds(10);
 
   static final String REGISTER_ORIGIN = "camgate.cluster/register";
+  static final String RTSP_SECRET = "cluster-vms-secret-0001";
 
   static ExternalOpa opa;
   static RtspCamera camera;
@@ -76,6 +77,16 @@ class ClusterFailoverTest {
     base.getJsonObject("redaction").put("small_faces", false).put("detection_duty", 0.2);
     base.remove("http");
     base.remove("audit");
+    // RTSP on every node, with a Digest login for the operator's video wall (a node that does not redact a camera
+    // redirects its RTSP consumers to the owner).
+    Path secret = dir.resolve("vms.secret");
+    Files.writeString(secret, RTSP_SECRET);
+    Files.setPosixFilePermissions(secret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    base.put("rtsp", new JsonObject().put("port", 0));
+    base.put("rtsp_users", new io.vertx.core.json.JsonArray().add(new JsonObject().put("username", "vms-1")
+        .put("secret_file", secret.toString()).put("subject", new JsonObject().put("id", "agent-042")
+            .put("roles", new io.vertx.core.json.JsonArray().add("operator")).put("org", "police-municipale")
+            .put("capabilities", new io.vertx.core.json.JsonArray().add("display")))));
     // The city's register key, deployed to every node as an operator would: made once, here, by opening a log.
     Path registerKey = dir.resolve("register-key.pem");
     AuditLog.open(new AuditLogOptions(dir.resolve("register-keygen").resolve("audit"), registerKey, REGISTER_ORIGIN,
@@ -134,6 +145,18 @@ class ClusterFailoverTest {
         .atMost(Duration.ofSeconds(60)).until(() -> cluster.firstFrame(other, cam, keyFor(cam), PURPOSE),
             Optional::isPresent).get();
     assertEquals(cluster.node(owner).url().getPort(), frame.servedBy().getPort(), "served by the owner");
+
+    // A VMS asking the other node over RTSP is redirected (RTSP 302) to the owner and plays it there: FFmpeg follows.
+    String rtsp = cluster.rtspUrl(owner % 3 + 1).replace("rtsp://", "rtsp://vms-1:" + RTSP_SECRET + "@")
+        + "/cameras/" + cam + "?purpose=" + PURPOSE;
+    Process probe = new ProcessBuilder("ffprobe", "-v", "info", "-rtsp_transport", "tcp", "-select_streams", "v:0",
+        "-show_entries", "stream=codec_name", "-of", "default=nw=1", rtsp).redirectErrorStream(true).start();
+    String out = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(probe.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), out);
+    assertEquals(0, probe.exitValue(), out);
+    assertTrue(out.contains("codec_name=h264"), out);
+    assertTrue(out.contains("Redirecting to " + cluster.rtspUrl(owner) + "/cameras/" + cam + "?purpose=" + PURPOSE),
+        "redirected to the owner's RTSP server: " + out);
   }
 
   @Test

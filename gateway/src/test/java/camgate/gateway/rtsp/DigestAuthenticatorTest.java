@@ -101,10 +101,17 @@ class DigestAuthenticatorTest {
         "rtsp://gw:8554/cameras/cam-2?purpose=p", "does not name");
     String forged = answer(challenge, "operator", "s3cret pass", "DESCRIBE", URI, false)
         .replaceAll("nonce=\"[^\"]*\"", "nonce=\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"");
-    assertChallenged(d, forged, URI, "not issued");
+    assertChallenged(d, forged, URI, "wrong secret");
+    // A right answer to another server's nonce (a client redirected by another node) gets a fresh nonce, stale=true:
+    // it never admits, and the client answers the fresh one.
     DigestAuthenticator other = new DigestAuthenticator("camgate", new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
         12, 13, 14, 15, 16}, Duration.ofMinutes(5), clock, false);
     assertChallenged(other, answer(challenge, "operator", "s3cret pass", "DESCRIBE", URI, false), URI, "not issued");
+    DigestAuthenticator.Challenged elsewhere = assertInstanceOf(DigestAuthenticator.Challenged.class,
+        other.authenticate("DESCRIBE", URI, Optional.of(answer(challenge, "operator", "s3cret pass", "DESCRIBE", URI,
+            false)), USERS));
+    assertTrue(elsewhere.wwwAuthenticate().contains("stale=true"), elsewhere.wwwAuthenticate());
+    assertChallenged(other, answer(challenge, "operator", "wrong", "DESCRIBE", URI, false), URI, "wrong secret");
     assertChallenged(d, "Basic b3BlcmF0b3I6czNjcmV0", URI, "not Digest");
   }
 
