@@ -341,7 +341,7 @@ public final class ClusterRegister implements AutoCloseable {
    *
    * @return the size exported
    */
-  public synchronized long export(Path clusterDir, Path witnessDir) throws IOException {
+  public long export(Path clusterDir, Path witnessDir) throws IOException {
     long size = exportSize();
     log.export(0, size, clusterDir);
     Files.createDirectories(witnessDir);
@@ -356,14 +356,18 @@ public final class ClusterRegister implements AutoCloseable {
    *
    * @return the size exported
    */
-  public synchronized long exportZip(OutputStream clusterZip, OutputStream cosignedJsonl) throws IOException {
+  public long exportZip(OutputStream clusterZip, OutputStream cosignedJsonl) throws IOException {
     long size = exportSize();
     log.exportZip(0, size, clusterZip);
     writeCosigned(size, cosignedJsonl);
     return size;
   }
 
-  private long exportSize() {
+  /**
+   * The size an export ends at. Only this takes the lock: the export itself (minutes for a year's register) must not
+   * hold up {@link #record}; every cosigned line up to that size is already stored when it is chosen.
+   */
+  private synchronized long exportSize() {
     return lastWitnessedSize > 0 ? lastWitnessedSize : log.size();
   }
 
