@@ -3,6 +3,7 @@ package camgate.audit;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +31,10 @@ public final class ClusterRegister implements AutoCloseable {
   private final Path cosignedFile;
   private final Map<String, Node> nodes = new HashMap<>();
   private long lastWitnessedSize;
+  /** The checkpoint last put to the witnesses: asked again at the same size, they see the same note. */
+  private volatile SignedCheckpoint toWitness;
+  /** The {@code cosigned.jsonl} lines of {@link #lastWitnessedSize}: one per cosigning round at that size. */
+  private final List<String> latestCosigned = new ArrayList<>();
 
   /** What the register knows of one node: its current key and its latest recorded checkpoint. */
   public record Node(String nodeId, NoteKey key, long size, Hash root) {
@@ -55,7 +60,15 @@ public final class ClusterRegister implements AutoCloseable {
           register.learn(e);
         }
       }
-      register.lastWitnessedSize = register.cosigned().stream().mapToLong(c -> c.size).max().orElse(0);
+      for (Cosigned c : register.cosigned()) {
+        if (c.size() > register.lastWitnessedSize) {
+          register.latestCosigned.clear();
+          register.lastWitnessedSize = c.size();
+        }
+        if (c.size() == register.lastWitnessedSize) {
+          register.latestCosigned.add(c.line());
+        }
+      }
     } catch (RuntimeException e) {
       log.close();
       throw new IOException("the cluster log at " + options.databaseFile() + " holds an entry the register cannot"
@@ -200,27 +213,34 @@ public final class ClusterRegister implements AutoCloseable {
 
   /**
    * Signs a checkpoint of the first {@code size} cluster entries (those the replicas acknowledged: see
-   * docs/scale.md) and has every witness cosign it; stores the cosigned note durably for the bundle.
+   * docs/scale.md) and has every witness cosign it; stores the cosigned note durably for the bundle. The register
+   * stays free for {@link #record} while the witnesses answer: only the signing and the storing take its lock.
    *
    * @return the checkpoint note with every witness's cosignature lines
    * @throws IOException naming each witness that refused or could not be reached (the others' cosignatures are kept)
    */
-  public synchronized String witness(List<WitnessClient> witnesses, long size) throws IOException {
-    SignedCheckpoint cp = log.checkpointAt(size);
+  public String witness(List<WitnessClient> witnesses, long size) throws IOException {
+    SignedCheckpoint cp = toWitness;
+    if (cp == null || cp.size() != size) {
+      // Signed once per size: asking a witness that is down again every round adds no checkpoint to the log.
+      cp = log.latestCheckpoint().filter(c -> c.size() == size).orElseGet(() -> log.checkpointAt(size));
+      toWitness = cp;
+    }
+    long guessedOld = witnessedSize();
     StringBuilder note = new StringBuilder(cp.note());
     List<String> failures = new ArrayList<>();
     for (WitnessClient w : witnesses) {
       try {
-        String cosigned = w.cosign(cp.note(), size, lastWitnessedSize,
-            from -> log.consistencyProof(from, size).path());
+        String cosigned = w.cosign(cp.note(), size, guessedOld, from -> log.consistencyProof(from, size).path());
         note.append(cosigned.substring(cp.note().length()));
-      } catch (IOException e) {
+      } catch (WitnessClient.Refused e) {
         failures.add(e.getMessage());
+      } catch (IOException e) {
+        failures.add("witness " + w.uri() + " could not be reached (" + e + ")");
       }
     }
     if (note.length() > cp.note().length()) {
-      appendCosigned(size, note.toString());
-      lastWitnessedSize = Math.max(lastWitnessedSize, size);
+      storeCosigned(size, note.toString());
     }
     if (!failures.isEmpty()) {
       throw new IOException("cluster checkpoint " + size + " not cosigned by every witness: "
@@ -234,18 +254,66 @@ public final class ClusterRegister implements AutoCloseable {
     return lastWitnessedSize;
   }
 
+  /**
+   * The cosigned notes of the latest witnessed size, as {@code cosigned.jsonl} lines: what a replica {@link #adopt}s
+   * so that its own export ends at the same cosigned checkpoint.
+   */
+  public synchronized List<String> latestCosigned() {
+    return List.copyOf(latestCosigned);
+  }
+
+  /**
+   * On a replica: keeps a cosigned note the keeper obtained ({@link #latestCosigned}), once this copy holds its size.
+   * The note must be this cluster log's checkpoint, signed with its key, of the root this copy has at that size, and
+   * carry a valid cosignature of one of {@code witnesses}.
+   *
+   * @return true if stored; false if this copy does not hold that size yet, or already holds that note or a later one
+   * @throws IllegalArgumentException if the line is not such a note (the message says what is wrong)
+   * @throws IOException if it cannot be stored
+   */
+  public synchronized boolean adopt(String cosignedLine, List<ClusterVerifier.WitnessKey> witnesses)
+      throws IOException {
+    String note = JSON.readTree(cosignedLine).path("note").asText();
+    CheckpointNote.Parsed parsed = CheckpointNote.parse(note);
+    if (latestCosigned.contains(cosignedLine) || parsed.size() < lastWitnessedSize || parsed.size() > log.size()) {
+      return false;
+    }
+    if (!CheckpointNote.isSignedBy(parsed, log.publicKey()) || !parsed.origin().equals(log.publicKey().name())) {
+      throw new IllegalArgumentException("cosigned note of size " + parsed.size() + " is not a checkpoint of the"
+          + " cluster log " + log.publicKey().name() + " signed with its key");
+    }
+    if (!parsed.root().equals(log.root(parsed.size()))) {
+      throw new IllegalArgumentException("cosigned cluster checkpoint " + parsed.size() + " has root "
+          + parsed.root().hex() + " but this copy has " + log.root(parsed.size()).hex() + ": the cluster log forked");
+    }
+    if (witnesses.stream().noneMatch(w -> w.cosignatureOn(note).isPresent())) {
+      throw new IllegalArgumentException("cosigned cluster checkpoint " + parsed.size() + " carries no valid"
+          + " cosignature of a configured witness");
+    }
+    storeCosigned(parsed.size(), note);
+    return true;
+  }
+
   private record Cosigned(long size, String line) {
   }
 
-  private void appendCosigned(long size, String note) throws IOException {
+  private synchronized void storeCosigned(long size, String note) throws IOException {
     ObjectNode o = JSON.createObjectNode();
     o.put("size", size);
     o.put("note", note);
-    byte[] line = (JSON.writeValueAsString(o) + "\n").getBytes(StandardCharsets.UTF_8);
+    String text = JSON.writeValueAsString(o);
+    byte[] line = (text + "\n").getBytes(StandardCharsets.UTF_8);
     try (FileChannel ch = FileChannel.open(cosignedFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.APPEND)) {
       ch.write(ByteBuffer.wrap(line));
       ch.force(true);
+    }
+    if (size > lastWitnessedSize) {
+      latestCosigned.clear();
+      lastWitnessedSize = size;
+    }
+    if (size == lastWitnessedSize) {
+      latestCosigned.add(text);
     }
   }
 
@@ -273,18 +341,43 @@ public final class ClusterRegister implements AutoCloseable {
    *
    * @return the size exported
    */
-  public synchronized long export(Path clusterDir, Path witnessDir) throws IOException {
-    long size = lastWitnessedSize > 0 ? lastWitnessedSize : log.size();
+  public long export(Path clusterDir, Path witnessDir) throws IOException {
+    long size = exportSize();
     log.export(0, size, clusterDir);
     Files.createDirectories(witnessDir);
-    StringBuilder lines = new StringBuilder();
+    try (OutputStream out = Files.newOutputStream(witnessDir.resolve(ClusterBundle.COSIGNED))) {
+      writeCosigned(size, out);
+    }
+    return size;
+  }
+
+  /**
+   * {@link #export} as the cluster log's export zip and the {@code cosigned.jsonl} text, to streams (not closed).
+   *
+   * @return the size exported
+   */
+  public long exportZip(OutputStream clusterZip, OutputStream cosignedJsonl) throws IOException {
+    long size = exportSize();
+    log.exportZip(0, size, clusterZip);
+    writeCosigned(size, cosignedJsonl);
+    return size;
+  }
+
+  /**
+   * The size an export ends at. Only this takes the lock: the export itself (minutes for a year's register) must not
+   * hold up {@link #record}; every cosigned line up to that size is already stored when it is chosen.
+   */
+  private synchronized long exportSize() {
+    return lastWitnessedSize > 0 ? lastWitnessedSize : log.size();
+  }
+
+  private void writeCosigned(long size, OutputStream out) throws IOException {
     for (Cosigned c : cosigned()) {
       if (c.size() <= size) {
-        lines.append(c.line()).append('\n');
+        out.write((c.line() + "\n").getBytes(StandardCharsets.UTF_8));
       }
     }
-    Files.writeString(witnessDir.resolve(ClusterBundle.COSIGNED), lines.toString(), StandardCharsets.UTF_8);
-    return size;
+    out.flush();
   }
 
   @Override

@@ -48,6 +48,18 @@ public final class ClusterVerifier {
     String describe() {
       return named ? key.name() + " " + key.keyId() : "witness key " + key.fingerprint();
     }
+
+    /**
+     * The time of this witness's valid cosignature on a checkpoint note (body and signature lines); empty when the
+     * note carries none, or cannot be read.
+     */
+    public OptionalLong cosignatureOn(String note) {
+      try {
+        return cosignedBy(CheckpointNote.parse(note), this);
+      } catch (IllegalArgumentException e) {
+        return OptionalLong.empty();
+      }
+    }
   }
 
   /**

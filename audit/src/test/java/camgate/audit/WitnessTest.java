@@ -1,12 +1,15 @@
 package camgate.audit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 
 import camgate.audit.tools.AuditCliAccess;
 import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.InputStreamReader;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
@@ -219,5 +222,99 @@ class WitnessTest {
     AuditCliTest.Run badLog = AuditCliTest.cli("witness", "--log", "x=" + tmp.resolve("missing.pem"));
     assertEquals(2, badLog.exit(), badLog.all());
     assertTrue(badLog.err().contains("cannot read the log's public key"), badLog.all());
+  }
+
+  /**
+   * A replica keeps the keeper's cosigned checkpoint (so that its own export ends at a cosigned checkpoint) only once
+   * it holds that size, with the same tree, and with a valid cosignature of a configured witness.
+   */
+  @Test
+  void aReplicaKeepsTheKeepersCosignedCheckpointOnlyForTheSameTree() throws Exception {
+    Path bundle;
+    Path pinned;
+    try (ClusterFixture f = new ClusterFixture(tmp.resolve("c"));
+         Running w1 = start("w1", tmp.resolve("w1-state"), f.register.log().publicKey());
+         Running w2 = start("w2", tmp.resolve("w2-state"), f.register.log().publicKey())) {
+      f.run(2, 3);
+      f.register.witness(List.of(w1.client()), f.register.log().size());
+      List<String> cosigned = f.register.latestCosigned();
+      assertEquals(1, cosigned.size(), cosigned.toString());
+      pinned = vkey(tmp, w1.witness());
+      List<ClusterVerifier.WitnessKey> w1Key = List.of(ClusterVerifier.readWitnessKey(Files.readString(pinned)));
+      List<ClusterVerifier.WitnessKey> w2Key = List.of(ClusterVerifier.readWitnessKey(
+          Files.readString(vkey(tmp, w2.witness()))));
+      List<String> lines = f.register.entriesFrom(0, 1000);
+
+      try (ClusterRegister replica = ClusterRegister.open(sameKey(f, "replica-db"))) {
+        replica.replicate(lines.subList(0, 4));
+        assertFalse(replica.adopt(cosigned.get(0), w1Key), "not before the replica holds that size");
+        replica.replicate(lines);
+        IllegalArgumentException notW2 = assertThrows(IllegalArgumentException.class,
+            () -> replica.adopt(cosigned.get(0), w2Key));
+        assertTrue(notW2.getMessage().contains("no valid cosignature of a configured witness"), notW2.getMessage());
+        assertTrue(replica.adopt(cosigned.get(0), w1Key));
+        assertFalse(replica.adopt(cosigned.get(0), w1Key), "held already");
+        assertEquals(f.register.witnessedSize(), replica.witnessedSize());
+        assertEquals(cosigned, replica.latestCosigned());
+
+        f.run(1, 3); // the keeper goes on; the replica's export still ends at the cosigned checkpoint
+        replica.replicate(f.register.entriesFrom(0, 1000));
+        ByteArrayOutputStream zip = new ByteArrayOutputStream();
+        ByteArrayOutputStream jsonl = new ByteArrayOutputStream();
+        assertEquals(f.register.witnessedSize(), replica.exportZip(zip, jsonl));
+        bundle = tmp.resolve("replica-bundle");
+        ClusterBundle.unzip(bundle, f.nodeZips(), new ByteArrayInputStream(zip.toByteArray()),
+            new ByteArrayInputStream(jsonl.toByteArray()));
+      }
+
+      try (ClusterRegister forked = ClusterRegister.open(sameKey(f, "forked-db"))) {
+        for (int i = 0; forked.log().size() < lines.size(); i++) {
+          forked.registerNode("other-" + i, f.logs.get("node-a").publicKey());
+        }
+        IllegalArgumentException fork = assertThrows(IllegalArgumentException.class,
+            () -> forked.adopt(cosigned.get(0), w1Key));
+        assertTrue(fork.getMessage().contains("the cluster log forked"), fork.getMessage());
+        assertEquals(0, forked.witnessedSize());
+      }
+    }
+    AuditCliTest.Run run = AuditCliTest.cli("verify", bundle.toString(), "--witness-key", pinned.toString());
+    assertEquals(0, run.exit(), run.all());
+    assertTrue(run.out().contains("cosigned the latest cluster checkpoint (size 9)"), run.out());
+  }
+
+  @Test
+  void askingAWitnessThatIsDownAgainAddsNoCheckpointToTheLog() throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      closedPort = s.getLocalPort();
+    }
+    WitnessClient down = new WitnessClient(URI.create("http://127.0.0.1:" + closedPort), Duration.ofSeconds(2));
+    try (ClusterFixture f = new ClusterFixture(tmp.resolve("c"))) {
+      f.run(1, 3);
+      long size = f.register.log().size();
+      java.io.IOException e = assertThrows(java.io.IOException.class, () -> f.register.witness(List.of(down), size));
+      assertTrue(e.getMessage().contains("could not be reached"), e.getMessage());
+      long before = checkpointLines(f, "before");
+      for (int i = 0; i < 3; i++) {
+        assertThrows(java.io.IOException.class, () -> f.register.witness(List.of(down), size));
+      }
+      assertEquals(before, checkpointLines(f, "after"), "the same checkpoint is put to the witness again");
+      assertEquals(0, f.register.witnessedSize());
+    }
+  }
+
+  private long checkpointLines(ClusterFixture f, String name) throws Exception {
+    Path dir = tmp.resolve("count-" + name);
+    f.register.log().export(0, f.register.log().size(), dir);
+    return Files.readAllLines(dir.resolve("checkpoints.jsonl")).stream().filter(l -> !l.isBlank()).count();
+  }
+
+  /** The fixture's cluster log's options in another folder, with the same key (as deployed to every node). */
+  private AuditLogOptions sameKey(ClusterFixture f, String name) throws Exception {
+    AuditLogOptions options = ClusterFixture.clusterOptions(tmp.resolve(name));
+    Files.createDirectories(options.signingKeyFile().getParent());
+    Files.copy(ClusterFixture.clusterOptions(f.root.resolve("cluster-db")).signingKeyFile(),
+        options.signingKeyFile(), StandardCopyOption.COPY_ATTRIBUTES);
+    return options;
   }
 }

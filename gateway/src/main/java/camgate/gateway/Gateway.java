@@ -267,7 +267,7 @@ public final class Gateway {
     }
     return vertx.<RegisterKeeper>executeBlocking(() -> RegisterKeeper.open(config.cluster().get(), hazelcast.get(),
             vertx, new AuditLogOptions(config.auditDirectory().resolve("register"), config.clusterRegisterKey().get(),
-                config.clusterRegisterOrigin(), Duration.ofSeconds(2), clock), auditLog))
+                config.clusterRegisterOrigin(), Duration.ofSeconds(2), clock), auditLog, config.clusterWitnesses()))
         .map(k -> {
           keeper = k;
           LOG.info("city's register copy: {} entries, cluster key fingerprint {}", k.register().log().size(),
@@ -338,6 +338,7 @@ public final class Gateway {
     }
     if (keeper != null) {
       metrics.register(keeper::keeps, () -> keeper.register().log().size());
+      metrics.registerWitnesses(keeper.witnessMeters());
     }
     metrics.auditPending(audit::pending);
     audit.onAppendLatency(metrics::auditAppended);
@@ -422,6 +423,11 @@ public final class Gateway {
   /** This node's camera ownership, when the gateway is a node of a cluster. */
   public Optional<CameraOwnership> ownership() {
     return Optional.ofNullable(ownership);
+  }
+
+  /** This node's part in the city's register, when the cluster keeps one ({@code cluster.register_key_file}). */
+  public Optional<RegisterKeeper> registerKeeper() {
+    return Optional.ofNullable(keeper);
   }
 
   public URI url() {

@@ -4,6 +4,7 @@ import camgate.gateway.policy.OpaProcess;
 import camgate.redaction.Detectors;
 import camgate.redaction.RedactionSettings;
 import camgate.gateway.cluster.ClusterSettings;
+import camgate.gateway.cluster.RegisterWitness;
 import camgate.gateway.console.ConsoleSettings;
 import camgate.gateway.rtsp.RtspUsers;
 import camgate.redaction.RedactionStyle;
@@ -139,6 +140,9 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
     // the others' tokens without a word.
     resolveReadable(raw, base, "rtsp", "token_key_file", "deploy the RTSP token key (the same file on every node,"
         + " mode 600; any node makes one at its first start without the key), or remove the key");
+    if (raw.getValue("cluster") instanceof JsonObject c) {
+      RegisterWitness.fromSection(c, base);  // checked now, key files resolved: a bad entry stops the start
+    }
     resolveReadable(raw, base, "exports", "ca_pem", "give the PEM certificates of the CA that signed the export"
         + " destinations' TLS certificates, or remove the key");
     return new GatewayConfig(
@@ -332,6 +336,12 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
     JsonObject c = raw.getJsonObject("cluster");
     return c == null || c.getString("register_key_file") == null ? Optional.empty()
         : Optional.of(Path.of(c.getString("register_key_file")));
+  }
+
+  /** The witnesses of the city's register ({@code cluster.witnesses}); empty without them. */
+  public List<RegisterWitness> clusterWitnesses() {
+    JsonObject c = raw.getJsonObject("cluster");
+    return c == null ? List.of() : RegisterWitness.fromSection(c.copy(), Path.of(""));
   }
 
   /** The register's origin ({@code cluster.register_origin}), the same on every node. */

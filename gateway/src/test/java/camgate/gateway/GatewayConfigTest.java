@@ -90,6 +90,58 @@ class GatewayConfigTest {
   }
 
   @Test
+  void theRegisterWitnessesAreCheckedBeforeTheStart() throws Exception {
+    Path dir = Files.createTempDirectory("camgate-witnesses");
+    Files.writeString(dir.resolve("register.pem"), "-----BEGIN PRIVATE KEY-----\n");
+    camgate.audit.Witness witness = camgate.audit.Witness.open(dir.resolve("w.pem"), "dpo.example/witness",
+        java.util.Map.of(), dir.resolve("w-state"), java.time.Clock.systemUTC());
+    String vkey = witness.publicKey().verifierKey();
+    Files.writeString(dir.resolve("witness.vkey"), vkey + "\n");
+    JsonObject cluster = new JsonObject().put("node_id", "node-1").put("members", new JsonArray().add("127.0.0.1:5701"))
+        .put("register_key_file", "register.pem");
+    java.util.function.Function<JsonArray, JsonObject> with = w -> new JsonObject().put("cluster",
+        cluster.copy().put("witnesses", w));
+
+    GatewayConfig ok = GatewayConfig.fromJson(with.apply(new JsonArray()
+        .add(new JsonObject().put("url", "http://10.0.2.5:7380").put("key_file", "witness.vkey"))
+        .add(new JsonObject().put("url", "http://10.0.2.6:7380").put("vkey", vkey).put("timeout_ms", 800))), dir);
+    List<camgate.gateway.cluster.RegisterWitness> witnesses = ok.clusterWitnesses();
+    assertEquals(2, witnesses.size());
+    assertEquals("http://10.0.2.5:7380", witnesses.get(0).label());
+    assertEquals(vkey, witnesses.get(0).key().key().verifierKey(), "the key file, resolved against the base");
+    assertEquals(java.time.Duration.ofMillis(800), witnesses.get(1).timeout());
+    assertTrue(GatewayConfig.fromJson(new JsonObject().put("cluster", cluster.copy()), dir).clusterWitnesses()
+        .isEmpty());
+
+    java.util.Map<JsonArray, String> wrong = new java.util.LinkedHashMap<>();
+    wrong.put(new JsonArray().add(new JsonObject().put("url", "witness:7380").put("vkey", vkey)),
+        "cluster.witnesses[0].url 'witness:7380' must be an http(s) URL with a host");
+    wrong.put(new JsonArray().add(new JsonObject().put("url", "http://w:7380")),
+        "cluster.witnesses[0] needs exactly one of key_file");
+    wrong.put(new JsonArray().add(new JsonObject().put("url", "http://w:7380").put("key_file", "nowhere.vkey")),
+        "cluster.witnesses[0].key_file " + dir.resolve("nowhere.vkey") + " is not a readable file");
+    wrong.put(new JsonArray().add(new JsonObject().put("url", "http://w:7380").put("key_file", "register.pem")),
+        "cluster.witnesses[0].key_file " + dir.resolve("register.pem") + " is not a witness key");
+    wrong.put(new JsonArray().add(new JsonObject().put("url", "http://w:7380").put("vkey", vkey).put("timeout_ms", 0)),
+        "cluster.witnesses[0].timeout_ms must be a positive whole number");
+    wrong.put(new JsonArray().add(new JsonObject().put("url", "http://w:7380").put("vkey", vkey))
+        .add(new JsonObject().put("url", "http://w:7380").put("vkey", vkey)), "cluster.witnesses[1].url http://w:7380 is"
+        + " listed twice");
+    wrong.put(new JsonArray().add("http://w:7380"), "cluster.witnesses[0] must be an object");
+    for (java.util.Map.Entry<JsonArray, String> w : wrong.entrySet()) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> GatewayConfig.fromJson(with.apply(w.getKey()), dir), w.getKey().encode());
+      assertTrue(e.getMessage().contains(w.getValue()), e.getMessage());
+    }
+    JsonObject noRegister = new JsonObject().put("cluster", cluster.copy().put("witnesses", new JsonArray()
+        .add(new JsonObject().put("url", "http://w:7380").put("vkey", vkey))));
+    noRegister.getJsonObject("cluster").remove("register_key_file");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> GatewayConfig.fromJson(noRegister, dir));
+    assertTrue(e.getMessage().contains("cluster.witnesses needs cluster.register_key_file"), e.getMessage());
+  }
+
+  @Test
   void duplicateCameraIdsAreRefused() {
     JsonObject json = new JsonObject().put("cameras", new JsonArray().add(camera("cam-1")).add(camera("cam-1")));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GatewayConfig.fromJson(json, BASE));

@@ -32,7 +32,7 @@ public final class AuditCli {
   }
 
   /** Runs one subcommand; returns the exit code (testable without exiting the JVM). */
-  static int run(String[] args, PrintStream out, PrintStream err) {
+  public static int run(String[] args, PrintStream out, PrintStream err) {
     if (args.length == 0) {
       return usage(err, "no subcommand given");
     }

@@ -28,7 +28,8 @@ import java.util.Map;
  * The city's bundle as {@code GET /audit/export} serves it on a node of a cluster ({@link ClusterBundle#zip}): each
  * live node's own bundle, fetched from that node's {@code /audit/export?scope=node} with the caller's own API key
  * (so each node decides and records the access to its log itself), and the register's bundle from this node's copy
- * of it (the keeper's log, or a replica at most one round behind, signed with the same cluster key).
+ * of it (the keeper's log, or a replica at most one round behind, signed with the same cluster key), up to its latest
+ * cosigned checkpoint, with the witnesses' cosignatures this node holds ({@code witness/cosigned.jsonl}).
  *
  * <p>A node that is not a live member, or whose connection fails, is left out: the verifier then names it as
  * missing, which is the truth of that bundle. A live node that refuses (an HTTP error) fails the whole export.
@@ -75,12 +76,15 @@ public final class ClusterAuditExport {
       }
       ClusterRegister register = keeper.register();
       Path registerZip = dir.resolve("register.zip");
-      try (OutputStream o = Files.newOutputStream(registerZip)) {
-        register.log().exportZip(0, register.log().size(), o);
+      Path cosigned = dir.resolve(ClusterBundle.COSIGNED);
+      // Up to the latest size a witness cosigned (the whole register when none did): the bundle's latest cluster
+      // checkpoint is then the cosigned one, as `audit verify --witness-key` requires.
+      try (OutputStream o = Files.newOutputStream(registerZip); OutputStream c = Files.newOutputStream(cosigned)) {
+        register.exportZip(o, c);
       }
-      try (InputStream registerIn = Files.newInputStream(registerZip)) {
-        // No witness is wired yet: the register is exported whole and witness/cosigned.jsonl is empty.
-        ClusterBundle.zip(out, nodes, registerIn, null);
+      try (InputStream registerIn = Files.newInputStream(registerZip);
+           InputStream cosignedIn = Files.newInputStream(cosigned)) {
+        ClusterBundle.zip(out, nodes, registerIn, cosignedIn);
       }
     } finally {
       for (InputStream in : open) {

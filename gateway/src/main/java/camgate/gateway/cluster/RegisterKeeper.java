@@ -63,6 +63,9 @@ public final class RegisterKeeper implements AutoCloseable {
   // Two threads: a round waiting for a slow or lost reply must never delay the lease's renewal.
   private final ScheduledExecutorService leaseLoop = Executors.newSingleThreadScheduledExecutor(CameraOwnership.daemon("register-lease"));
   private final ScheduledExecutorService rounds = Executors.newSingleThreadScheduledExecutor(CameraOwnership.daemon("register-round"));
+  // A third: a witness slow to answer must delay neither the lease nor the recording of checkpoints.
+  private final ScheduledExecutorService witnessing = Executors.newSingleThreadScheduledExecutor(CameraOwnership.daemon("register-witness"));
+  private final WitnessRound witnesses;
   private volatile CameraOwnership.Held held;
   private volatile MessageConsumer<JsonObject> consumer;
   private MessageConsumer<JsonObject> replicaConsumer;
@@ -71,7 +74,7 @@ public final class RegisterKeeper implements AutoCloseable {
   private long quietUntilNanos = System.nanoTime();
 
   private RegisterKeeper(ClusterSettings settings, HazelcastInstance hazelcast, Vertx vertx, AuditLogOptions options,
-                         ClusterRegister register, AuditLog nodeLog) {
+                         ClusterRegister register, AuditLog nodeLog, List<RegisterWitness> witnesses) {
     this.settings = settings;
     this.hazelcast = hazelcast;
     this.vertx = vertx;
@@ -79,17 +82,24 @@ public final class RegisterKeeper implements AutoCloseable {
     this.options = options;
     this.register = register;
     this.nodeLog = nodeLog;
+    this.witnesses = new WitnessRound(witnesses);
+    for (String line : register.latestCosigned()) {
+      JsonObject cosigned = new JsonObject(line);
+      this.witnesses.held(cosigned.getString("note"), cosigned.getLong("size"));
+    }
   }
 
   /**
    * Opens this node's copy of the register ({@code options}: its H2 file in the node's state folder, the key every
    * node shares, the cluster's origin). BLOCKING.
    *
+   * @param witnesses {@code cluster.witnesses}: the keeper has each cosign what every live replica acknowledged
    * @throws IOException as {@link ClusterRegister#open} does
    */
   public static RegisterKeeper open(ClusterSettings settings, HazelcastInstance hazelcast, Vertx vertx,
-                                    AuditLogOptions options, AuditLog nodeLog) throws IOException {
-    return new RegisterKeeper(settings, hazelcast, vertx, options, ClusterRegister.open(options), nodeLog);
+                                    AuditLogOptions options, AuditLog nodeLog, List<RegisterWitness> witnesses)
+      throws IOException {
+    return new RegisterKeeper(settings, hazelcast, vertx, options, ClusterRegister.open(options), nodeLog, witnesses);
   }
 
   public void start() {
@@ -99,6 +109,41 @@ public final class RegisterKeeper implements AutoCloseable {
             .onSuccess(m::reply).onFailure(e -> m.fail(503, e.getMessage())));
     leaseLoop.scheduleWithFixedDelay(this::leaseTick, 0, settings.renew().toMillis(), TimeUnit.MILLISECONDS);
     rounds.scheduleWithFixedDelay(this::round, 0, settings.renew().toMillis(), TimeUnit.MILLISECONDS);
+    if (!witnesses.targets().isEmpty()) {
+      witnessing.scheduleWithFixedDelay(this::witnessRound, settings.renew().toMillis(), settings.renew().toMillis(),
+          TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /**
+   * A configured witness as this node sees it, for the meters.
+   *
+   * @param witness      its label (URL)
+   * @param cosignedSize the latest register size of which this node holds its valid cosignature (the keeper's own, or
+   *                     a replica's adopted from the keeper)
+   * @param failures     how many times it did not cosign when this node, as keeper, asked
+   *     (both live values held by the keeper: the meters' weak references keep them)
+   */
+  public record WitnessMeter(String witness, Number cosignedSize, Number failures) {
+  }
+
+  /** One {@link WitnessMeter} per configured witness, in the configuration's order. */
+  public List<WitnessMeter> witnessMeters() {
+    return witnesses.targets().stream()
+        .map(t -> new WitnessMeter(t.witness.label(), t.cosigned, t.failures)).toList();
+  }
+
+  private void witnessRound() {
+    if (!keeps() || !hazelcast.getLifecycleService().isRunning()) {
+      return;
+    }
+    try {
+      java.util.Set<String> replicas = new java.util.HashSet<>(liveNodes());
+      replicas.remove(settings.nodeId());
+      witnesses.run(register, replicas, this::keeps);
+    } catch (RuntimeException e) {
+      LOG.warn("node {}: witness round failed: {}", settings.nodeId(), e.toString());
+    }
   }
 
   /** This node's copy of the register (the keeper's log, or a replica at most one round behind it). */
@@ -165,6 +210,7 @@ public final class RegisterKeeper implements AutoCloseable {
     Lease lease = table.claim(LEASE, settings.nodeId(), settings.lease().toMillis());
     if (lease.node().equals(settings.nodeId()) && lease.heldAt(System.currentTimeMillis())) {
       catchUp();
+      witnesses.reset();
       held = CameraOwnership.Held.sentAt(lease.token(), sent, settings);
       consumer = vertx.eventBus().consumer(ADDRESS + settings.nodeId(), this::onCheckpoint);
       LOG.info("node {} keeps the city's register (lease token {}, {} entries)", settings.nodeId(), lease.token(),
@@ -231,8 +277,12 @@ public final class RegisterKeeper implements AutoCloseable {
       throw new IllegalStateException("no node holds the keeper lease now");
     }
     NoteKey key = nodeLog.publicKey();
+    ClusterRegister copy = register;
+    long replicaSize = copy.log().size();
+    // The root goes with the size: a copy that differs from the keeper's (a dead keeper's, back) acknowledges nothing.
     JsonObject request = new JsonObject().put("node", settings.nodeId()).put("origin", key.name())
-        .put("public_key_pem", key.pem()).put("note", latest.get().note()).put("replica_size", register.log().size());
+        .put("public_key_pem", key.pem()).put("note", latest.get().note()).put("replica_size", replicaSize)
+        .put("replica_root", copy.log().root(replicaSize).hex());
     JsonObject reply;
     try {
       reply = vertx.eventBus().<JsonObject>request(ADDRESS + lease.node(), request,
@@ -245,16 +295,41 @@ public final class RegisterKeeper implements AutoCloseable {
           ? "the keeper refused it: " + r.getMessage() : "no keeper answered (" + cause + ")", cause);
     }
     List<String> lines = reply.getJsonArray("lines", new JsonArray()).stream().map(String::valueOf).toList();
-    if (lines.isEmpty()) {
+    if (!lines.isEmpty()) {
+      try {
+        register.replicate(lines);
+      } catch (IllegalArgumentException e) {
+        if (keeps() || !e.getMessage().contains("differs")) {
+          throw e;
+        }
+        setAside(e);
+        return;
+      }
+    }
+    adoptCosigned(reply.getJsonArray("cosigned", new JsonArray()));
+  }
+
+  /**
+   * A replica keeps the keeper's latest cosigned checkpoints once it holds their size, so that its own export ends
+   * at a cosigned checkpoint too. Each is checked against this copy and the configured witness keys first.
+   */
+  private void adoptCosigned(JsonArray cosigned) throws IOException {
+    List<camgate.audit.ClusterVerifier.WitnessKey> keys = witnesses.targets().stream().map(t -> t.witness.key())
+        .toList();
+    if (keys.isEmpty()) {
       return;
     }
-    try {
-      register.replicate(lines);
-    } catch (IllegalArgumentException e) {
-      if (keeps() || !e.getMessage().contains("differs")) {
-        throw e;
+    for (Object o : cosigned) {
+      String line = String.valueOf(o);
+      try {
+        if (register.adopt(line, keys)) {
+          JsonObject c = new JsonObject(line);
+          witnesses.held(c.getString("note"), c.getLong("size"));
+        }
+      } catch (IllegalArgumentException e) {
+        LOG.warn("node {}: a cosigned register checkpoint from the keeper was not kept: {}", settings.nodeId(),
+            e.getMessage());
       }
-      setAside(e);
     }
   }
 
@@ -292,25 +367,39 @@ public final class RegisterKeeper implements AutoCloseable {
         throw new IllegalStateException("node " + settings.nodeId() + " no longer holds the keeper lease");
       }
       String node = m.getString("node");
+      acknowledge(node, m.getLong("replica_size", 0L), m.getString("replica_root"));
       register.registerNode(node, m.getString("origin"), m.getString("public_key_pem"));
       if (!keeps()) {
         throw new IllegalStateException("node " + settings.nodeId() + " lost the keeper lease while recording");
       }
       register.record(node, m.getString("note"));
       long from = Math.min(m.getLong("replica_size", 0L), register.log().size());
+      boolean self = node.equals(settings.nodeId());
       return new JsonObject().put("size", register.log().size())
-          .put("lines", new JsonArray(node.equals(settings.nodeId()) ? List.of() : register.entriesFrom(from, BATCH)));
+          .put("lines", new JsonArray(self ? List.of() : register.entriesFrom(from, BATCH)))
+          .put("cosigned", new JsonArray(self ? List.of() : register.latestCosigned()));
     }).onSuccess(message::reply).onFailure(e -> message.fail(e instanceof IllegalArgumentException ? 400 : 503,
         e.getMessage()));
+  }
+
+  /**
+   * Keeps a replica's acknowledgement for the witness round: its size counts only if its copy has the keeper's
+   * root at that size (a copy that forked acknowledges nothing until it is taken again).
+   */
+  private void acknowledge(String node, long size, String root) {
+    boolean same = root != null && size <= register.log().size() && register.log().root(size).hex().equals(root);
+    witnesses.acknowledge(node, same ? size : 0);
   }
 
   @Override
   public void close() {
     leaseLoop.shutdownNow();
     rounds.shutdownNow();
+    witnessing.shutdownNow();
     try {
       leaseLoop.awaitTermination(5, TimeUnit.SECONDS);
       rounds.awaitTermination(5, TimeUnit.SECONDS);
+      witnessing.awaitTermination(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

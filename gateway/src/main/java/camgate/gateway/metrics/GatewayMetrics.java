@@ -95,6 +95,21 @@ public final class GatewayMetrics {
         .strongReference(true).register(registry);
   }
 
+  /**
+   * The city's register witness meters, per witness (tag {@code witness}: its URL): the latest register size this
+   * node holds its valid cosignature of, and how many times it did not cosign when asked.
+   */
+  public void registerWitnesses(java.util.List<camgate.gateway.cluster.RegisterKeeper.WitnessMeter> witnesses) {
+    for (camgate.gateway.cluster.RegisterKeeper.WitnessMeter w : witnesses) {
+      Gauge.builder("camgate_register_witnessed_size", w.cosignedSize(), Number::doubleValue)
+          .description("latest size of the city's register cosigned by this witness that this node holds")
+          .tag("witness", w.witness()).register(registry);
+      FunctionCounter.builder("camgate_register_witness_failures", w.failures(), Number::doubleValue)
+          .description("times this witness did not cosign the register when the keeper asked (down or refused)")
+          .tag("witness", w.witness()).register(registry);
+    }
+  }
+
   /** Counts one access decision. */
   public void decided(String action, String outcome) {
     Counter.builder("camgate_decisions").description("access decisions recorded").tag("action", action)
