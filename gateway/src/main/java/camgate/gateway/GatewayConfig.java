@@ -5,6 +5,7 @@ import camgate.redaction.Detectors;
 import camgate.redaction.RedactionSettings;
 import camgate.gateway.cluster.ClusterSettings;
 import camgate.gateway.console.ConsoleSettings;
+import camgate.gateway.onvif.OnvifSettings;
 import camgate.gateway.rtsp.RtspUsers;
 import camgate.redaction.RedactionStyle;
 import io.vertx.core.json.DecodeException;
@@ -62,6 +63,13 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
     if (listen != null && !"unix".equals(listen) && !"tcp".equals(listen)) {
       throw new IllegalArgumentException("opa.listen must be \"unix\" (OPA on a Unix socket in an owner-only "
           + "folder, the default) or \"tcp\" (a loopback port), found " + listen);
+    }
+    if (raw.getValue("onvif") != null) {
+      if (!(raw.getValue("onvif") instanceof JsonObject) || raw.getValue("rtsp") == null) {
+        throw new IllegalArgumentException("onvif must be an object, and needs an rtsp section: the ONVIF device "
+            + "hands out the RTSP server's URLs");
+      }
+      OnvifSettings.fromJson(raw.getJsonObject("onvif"));
     }
     Object duty = raw.getJsonObject("redaction", new JsonObject()).getValue("detection_duty");
     if (duty != null && !(duty instanceof Number n && n.doubleValue() > 0 && n.doubleValue() <= 1)) {
@@ -291,6 +299,15 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
       users.add(new RtspUsers.User(name, Subject.fromJson(u.getJsonObject("subject")), secret));
     }
     return users;
+  }
+
+  /**
+   * The ONVIF Profile S device ({@code onvif}: purposes per ONVIF user, name, location, discovery); empty without
+   * the section: no ONVIF service.
+   */
+  public Optional<OnvifSettings> onvif() {
+    JsonObject o = raw.getJsonObject("onvif");
+    return o == null ? Optional.empty() : Optional.of(OnvifSettings.fromJson(o));
   }
 
   /** How many streams one subject may have open at once ({@code limits.streams_per_subject}, 8). */
