@@ -411,7 +411,7 @@ public final class Gateway {
     if (onvif == null || config.onvif().get().discovery().isEmpty()) {
       return Future.succeededFuture();
     }
-    return vertx.deployVerticle(onvif.discovery(() -> http.actualPort())).map(id -> {
+    return vertx.deployVerticle(onvif.discovery(config.host(), () -> http.actualPort())).map(id -> {
       discoveryDeployment = id;
       return null;
     });

@@ -69,7 +69,13 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
         throw new IllegalArgumentException("onvif must be an object, and needs an rtsp section: the ONVIF device "
             + "hands out the RTSP server's URLs");
       }
-      OnvifSettings.fromJson(raw.getJsonObject("onvif"));
+      Set<String> users = new HashSet<>();
+      raw.getJsonArray("rtsp_users", new JsonArray()).forEach(u -> users.add(((JsonObject) u).getString("username")));
+      OnvifSettings.fromJson(raw.getJsonObject("onvif")).purposes().keySet().stream().filter(u -> !users.contains(u))
+          .findFirst().ifPresent(u -> {
+            throw new IllegalArgumentException("onvif.purposes names '" + u + "', which is not an rtsp_users username:"
+                + " ONVIF users are the rtsp_users; fix the name or add the user");
+          });
     }
     Object duty = raw.getJsonObject("redaction", new JsonObject()).getValue("detection_duty");
     if (duty != null && !(duty instanceof Number n && n.doubleValue() > 0 && n.doubleValue() <= 1)) {

@@ -54,7 +54,9 @@ class GatewayConfigTest {
   void onvifIsOffUnlessConfiguredNeedsRtspAndDiscoveryNamesItsInterface() {
     assertTrue(GatewayConfig.fromJson(new JsonObject(), BASE).onvif().isEmpty());
     JsonObject rtsp = new JsonObject().put("port", 8554);
-    JsonObject on = new JsonObject().put("rtsp", rtsp).put("onvif", new JsonObject()
+    JsonArray users = new JsonArray().add(new JsonObject().put("username", "vms-csu").put("secret", "demo")
+        .put("subject", new JsonObject().put("id", "vms-csu")));
+    JsonObject on = new JsonObject().put("rtsp", rtsp).put("rtsp_users", users).put("onvif", new JsonObject()
         .put("purposes", new JsonObject().put("vms-csu", "securite-voie-publique")));
     var settings = GatewayConfig.fromJson(on, BASE).onvif().orElseThrow();
     assertEquals(java.util.Optional.of("securite-voie-publique"), settings.purposeOf("vms-csu"));
@@ -64,7 +66,10 @@ class GatewayConfigTest {
         new JsonObject().put("rtsp", rtsp).put("onvif", new JsonObject().put("discovery", new JsonObject())),
         "onvif.discovery.interface must name",
         new JsonObject().put("rtsp", rtsp).put("onvif", new JsonObject().put("purposes", "securite")),
-        "onvif.purposes must map");
+        "onvif.purposes must map",
+        new JsonObject().put("rtsp", rtsp).put("rtsp_users", users).put("onvif", new JsonObject()
+            .put("purposes", new JsonObject().put("vms-typo", "securite-voie-publique"))),
+        "'vms-typo', which is not an rtsp_users username");
     wrong.forEach((json, says) -> {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GatewayConfig.fromJson(json, BASE));
       assertTrue(e.getMessage().contains(says), e.getMessage());

@@ -83,12 +83,13 @@ public final class OnvifRoutes {
   /**
    * WS-Discovery for this device, answering with the device service at {@code http://<interface address>:<port>}.
    *
+   * @param httpHost the address the HTTP server binds ({@code http.host})
    * @param httpPort the HTTP server's bound port (read when a probe arrives)
    * @throws IllegalStateException if the settings have no discovery section
    */
-  public WsDiscovery discovery(IntSupplier httpPort) {
+  public WsDiscovery discovery(String httpHost, IntSupplier httpPort) {
     return new WsDiscovery(settings.discovery().orElseThrow(() -> new IllegalStateException("onvif.discovery is not"
-        + " configured")), device, httpPort);
+        + " configured")), device, httpHost, httpPort);
   }
 
   private void soap(RoutingContext rc) {

@@ -41,6 +41,7 @@ public final class WsDiscovery extends VerticleBase {
 
   private final OnvifSettings.Discovery settings;
   private final DeviceService device;
+  private final String httpHost;
   private final IntSupplier httpPort;
   private final long instanceId = System.currentTimeMillis() / 1000;
   private final AtomicLong messageNumber = new AtomicLong();
@@ -48,9 +49,11 @@ public final class WsDiscovery extends VerticleBase {
   private DatagramSocket multicast;
   private String address;
 
-  WsDiscovery(OnvifSettings.Discovery settings, DeviceService device, IntSupplier httpPort) {
+  /** @param httpHost the address the HTTP server binds: every address, or the interface's own */
+  WsDiscovery(OnvifSettings.Discovery settings, DeviceService device, String httpHost, IntSupplier httpPort) {
     this.settings = settings;
     this.device = device;
+    this.httpHost = httpHost;
     this.httpPort = httpPort;
   }
 
@@ -60,6 +63,12 @@ public final class WsDiscovery extends VerticleBase {
       address = ipv4Of(settings.networkInterface()).getHostAddress();
     } catch (SocketException | IllegalArgumentException e) {
       return Future.failedFuture(e);
+    }
+    if (!List.of("0.0.0.0", "::", "[::]", address).contains(httpHost)) {
+      // The ProbeMatch's XAddr would name an address the device service does not listen on.
+      return Future.failedFuture(new IllegalArgumentException("http.host " + httpHost + " is not reachable on "
+          + "onvif.discovery.interface " + settings.networkInterface() + " (" + address + "): set http.host to "
+          + address + " or 0.0.0.0, or discover on the interface of " + httpHost));
     }
     DatagramSocketOptions options = new DatagramSocketOptions().setReuseAddress(true).setIpV6(false);
     unicast = vertx.createDatagramSocket(options);

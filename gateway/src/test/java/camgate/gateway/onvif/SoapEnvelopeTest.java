@@ -83,7 +83,7 @@ class SoapEnvelopeTest {
   void aProbeForAnotherTypeOrScopeGetsNoAnswerAndOursGetsOne() {
     DeviceService device = new DeviceService(new OnvifSettings(Map.of(), "camgate", "Valenciennes", Optional.empty()),
         "urn:uuid:0", Clock.systemUTC());
-    WsDiscovery discovery = new WsDiscovery(new OnvifSettings.Discovery("lo", 0), device, () -> 8080);
+    WsDiscovery discovery = new WsDiscovery(new OnvifSettings.Discovery("lo", 0), device, "0.0.0.0", () -> 8080);
     String probe = "<Envelope xmlns=\"http://www.w3.org/2003/05/soap-envelope\" xmlns:dn=\"http://www.onvif.org/ver10/"
         + "network/wsdl\"><Header><wsa:MessageID xmlns:wsa=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\">"
         + "urn:uuid:42</wsa:MessageID></Header><Body><Probe xmlns=\"http://schemas.xmlsoap.org/ws/2005/04/discovery\">"
