@@ -2,7 +2,7 @@
 // discover the device with WS-Discovery, log in (WS-Security UsernameToken), list the profiles, ask each profile's
 // stream and snapshot URIs. Prints one JSON object; exit 0 when the login and listing worked, 2 otherwise.
 // Usage: node client.js '{"hostname":"127.0.0.1","port":8080,"username":"u","password":"p",
-//                         "discover":"lo","streamUris":true}'
+//                         "discover":"lo","wsSecurity":true,"tokens":["cam-1"]}'
 'use strict';
 const { Cam, Discovery } = require('onvif');
 
@@ -55,8 +55,9 @@ function ask(cam, tokens, i, done) {
 }
 
 discover((hostname, port, path) => {
+  // useWSSecurity false: the library logs in with HTTP Digest when challenged (401) instead.
   const cam = new Cam({ hostname, port, path, username: args.username, password: args.password,
-    timeout: 15000, autoconnect: false });
+    timeout: 15000, autoconnect: false, useWSSecurity: args.wsSecurity !== false });
   cam.connect((err, _data, xml) => {
     if (err) {
       out.error = err.message;

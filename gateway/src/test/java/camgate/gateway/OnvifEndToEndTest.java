@@ -207,6 +207,23 @@ class OnvifEndToEndTest {
   }
 
   @Test
+  @Order(5)
+  void aClientThatLogsInWithHttpDigestInsteadOfWsSecurityGetsTheSameProfileAndUri() throws Exception {
+    int before = gw.entries().size();
+    JsonObject out = client(login("vms-1", SECRET).put("wsSecurity", false));
+    assertEquals(0, out.getInteger("exit"), out.encode());
+    assertEquals("cam-face", out.getJsonArray("profiles").getJsonObject(0).getString("token"), out.encode());
+    assertEquals(1, out.getJsonArray("profiles").size(), out.encode());
+    assertEquals(gw.gateway().rtspUrl().orElseThrow() + "/cameras/cam-face?purpose=" + PURPOSE,
+        out.getJsonObject("uris").getJsonObject("cam-face").getString("stream"), out.encode());
+    assertTrue(decisionsSince(before).stream().anyMatch(e -> e.event().action().equals("view_live")
+        && "agent-042".equals(e.event().subject().get("id")) && "onvif".equals(request(e, "protocol"))));
+    JsonObject wrong = client(login("vms-1", "not-the-secret").put("wsSecurity", false));
+    assertEquals(2, wrong.getInteger("exit"), wrong.encode());
+    assertTrue(wrong.getString("error").contains("401"), wrong.encode());
+  }
+
+  @Test
   @Order(4)
   void anXxeAMalformedAndAnOversizedBodyGetAFaultAndChangeNothing() throws Exception {
     HttpClient http = HttpClient.newHttpClient();
@@ -228,12 +245,13 @@ class OnvifEndToEndTest {
       assertFalse(r.body().contains("root:"), "nothing of /etc/passwd comes back: " + r.body());
     }
     assertEquals(before, gw.entries().size(), "bad input is not an access: nothing is decided nor recorded");
-    // Unauthenticated, well-formed: NotAuthorized with HTTP 400; the time alone is open.
+    // Unauthenticated, well-formed: NotAuthorized, 401 with an HTTP Digest challenge; the time alone is open.
     String profiles = "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Body>"
         + "<GetProfiles xmlns=\"http://www.onvif.org/ver10/media/wsdl\"/></s:Body></s:Envelope>";
     HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(gw.uri("/onvif/media_service"))
         .POST(HttpRequest.BodyPublishers.ofString(profiles)).build(), HttpResponse.BodyHandlers.ofString());
-    assertEquals(400, anonymous.statusCode());
+    assertEquals(401, anonymous.statusCode());
+    assertTrue(anonymous.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Digest "));
     assertTrue(anonymous.body().contains("ter:NotAuthorized"), anonymous.body());
     assertFalse(anonymous.body().contains("cam-face"));
     // The anonymous GetProfiles is a refusal, recorded anonymously (summarised with the others of this minute).

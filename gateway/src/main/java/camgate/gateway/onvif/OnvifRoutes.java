@@ -32,9 +32,10 @@ import java.util.function.Supplier;
  *
  * <p>Logins: GetSystemDateAndTime needs none (ONVIF requires it open); every other operation needs a WS-Security
  * UsernameToken with PasswordDigest of an {@code rtsp_users} entry (the same secret as its RTSP Digest login,
- * the same subject as its API key); the snapshot URL takes HTTP Digest with the same secret. A request without a
- * valid login is recorded through the access gate as an anonymous refusal and answered {@code ter:NotAuthorized}
- * (HTTP 400, as ONVIF specifies for WS-Security). Bodies are read up to {@link #MAX_BODY} bytes and parsed with
+ * the same subject as its API key), or HTTP Digest with that secret; the snapshot URL takes HTTP Digest too. A
+ * request without a valid login is recorded through the access gate as an anonymous refusal and answered
+ * {@code ter:NotAuthorized}: HTTP 400 for a UsernameToken not accepted (as ONVIF specifies for WS-Security), 401
+ * with a Digest challenge when there was no UsernameToken. Bodies are read up to {@link #MAX_BODY} bytes and parsed with
  * document types refused ({@link SoapEnvelope}); bad input gets a fault and changes nothing.
  */
 public final class OnvifRoutes {
@@ -109,7 +110,7 @@ public final class OnvifRoutes {
     }
     Origin origin = new Origin("onvif", op, rc.request().path(),
         rc.request().remoteAddress() == null ? null : rc.request().remoteAddress().hostAddress());
-    login(request, origin)
+    login(request, Optional.ofNullable(rc.request().getHeader("Authorization")), rc.request().uri(), origin)
         .compose(caller -> DEVICE_OPS_NS.equals(request.namespace())
             ? Future.succeededFuture(device.answer(op, base))
             : media.answer(request, caller, base, hostOf(rc)))
@@ -118,16 +119,23 @@ public final class OnvifRoutes {
   }
 
   /**
-   * The caller a request's UsernameToken proves (the secret is read off the event loop: it may sit in a file);
-   * when there is none or it is not accepted, the refusal is recorded as an anonymous one and the future fails
-   * with {@code ter:NotAuthorized}.
+   * The caller a request's login proves: its WS-Security UsernameToken, else its HTTP Digest {@code Authorization}
+   * (secrets are read off the event loop: they may sit in files). When there is none or it is not accepted, the
+   * refusal is recorded as an anonymous one and the future fails with {@code ter:NotAuthorized}: HTTP 400 for a
+   * UsernameToken, 401 with a Digest challenge otherwise.
    */
-  private Future<OnvifCaller> login(SoapEnvelope request, Origin origin) {
+  private Future<OnvifCaller> login(SoapEnvelope request, Optional<String> authorization, String uri, Origin origin) {
     Optional<UsernameToken> token = request.usernameToken();
-    Future<String> username = token.isEmpty()
-        ? Future.failedFuture(SoapFault.notAuthorized(request.operation() + " needs a login: send a WS-Security "
-            + "UsernameToken with PasswordDigest of an ONVIF user"))
-        : vertx.executeBlocking(() -> logins.verify(token.get()));
+    Future<String> username;
+    if (token.isPresent()) {
+      username = vertx.executeBlocking(() -> logins.verify(token.get()));
+    } else {
+      username = vertx.executeBlocking(() -> digest.authenticate("POST", uri, authorization, users::secretOf))
+          .compose(outcome -> outcome instanceof DigestAuthenticator.Authenticated a ? Future.succeededFuture(a.username())
+              : Future.failedFuture(SoapFault.challenged(request.operation() + " needs a login: a WS-Security "
+                  + "UsernameToken with PasswordDigest, or HTTP Digest, of an ONVIF user",
+                  ((DigestAuthenticator.Challenged) outcome).wwwAuthenticate())));
+    }
     return username.transform(ar -> {
       Optional<Subject> subject = ar.succeeded() ? users.subjectOf(ar.result()) : Optional.empty();
       if (subject.isPresent()) {
@@ -138,6 +146,8 @@ public final class OnvifRoutes {
           : SoapFault.notAuthorized("the WS-Security UsernameToken was not accepted");
       JsonObject tried = new JsonObject().put("onvif_operation", request.operation());
       token.ifPresent(t -> tried.put("onvif_username", t.username()));
+      authorization.flatMap(OnvifRoutes::digestUsername).filter(u -> token.isEmpty())
+          .ifPresent(u -> tried.put("onvif_username", u));
       AccessRequest refused = new AccessRequest(Credential.none(), "list_cameras", Target.listing(), null, null,
           tried, origin);
       return gate.admit(refused, r -> { }).transform(recorded -> Future.failedFuture(fault));
@@ -212,6 +222,7 @@ public final class OnvifRoutes {
       return;
     }
     rc.response().setStatusCode(fault.httpStatus());
+    fault.challenge().ifPresent(c -> rc.response().putHeader("WWW-Authenticate", c));
     send(rc, null, fault.envelope());
   }
 
@@ -233,6 +244,12 @@ public final class OnvifRoutes {
     String host = authority.host().contains(":") && !authority.host().startsWith("[") ? "[" + authority.host() + "]"
         : authority.host();
     return "http://" + host + (authority.port() > 0 ? ":" + authority.port() : "");
+  }
+
+  /** The username of an HTTP Digest {@code Authorization} header, for the record of a refused login. */
+  private static Optional<String> digestUsername(String authorization) {
+    var m = java.util.regex.Pattern.compile("username=\"([^\"]{1,64})\"").matcher(authorization);
+    return m.find() ? Optional.of(m.group(1)) : Optional.empty();
   }
 
   private static String hostOf(RoutingContext rc) {

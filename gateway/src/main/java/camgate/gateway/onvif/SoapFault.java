@@ -11,12 +11,31 @@ final class SoapFault extends RuntimeException {
   private final boolean sender;
   private final String subcode;
   private final String subsubcode;
+  private final String challenge;
 
   private SoapFault(boolean sender, String subcode, String subsubcode, String reason) {
+    this(sender, subcode, subsubcode, reason, null);
+  }
+
+  private SoapFault(boolean sender, String subcode, String subsubcode, String reason, String challenge) {
     super(reason, null, false, false);
     this.sender = sender;
     this.subcode = subcode;
     this.subsubcode = subsubcode;
+    this.challenge = challenge;
+  }
+
+  /**
+   * No login at all, or an HTTP Digest login not accepted: {@code ter:NotAuthorized} answered with HTTP 401 and this
+   * {@code WWW-Authenticate} Digest challenge, so a client that logs in with HTTP Digest (ONVIF Core 5.9.1) can.
+   */
+  static SoapFault challenged(String reason, String wwwAuthenticate) {
+    return new SoapFault(true, "ter:NotAuthorized", null, reason, wwwAuthenticate);
+  }
+
+  /** The HTTP Digest challenge to send with this fault, if it asks for a login. */
+  java.util.Optional<String> challenge() {
+    return java.util.Optional.ofNullable(challenge);
   }
 
   /** No valid WS-Security UsernameToken, or the policy refused: {@code env:Sender/ter:NotAuthorized}, HTTP 400. */
@@ -46,7 +65,7 @@ final class SoapFault extends RuntimeException {
 
   /** HTTP status of the reply, per the SOAP 1.2 HTTP binding. */
   int httpStatus() {
-    return sender ? 400 : 500;
+    return challenge != null ? 401 : sender ? 400 : 500;
   }
 
   /** The subcode, e.g. {@code ter:NotAuthorized}. */
