@@ -104,7 +104,6 @@ public final class OnvifRoutes {
     String op = request.operation();
     String base = httpBase(rc);
     if ("GetSystemDateAndTime".equals(op)) {
-      rc.response().setStatusCode(200);
       send(rc, device.answer(op, base));
       return;
     }
@@ -223,16 +222,17 @@ public final class OnvifRoutes {
     }
     rc.response().setStatusCode(fault.httpStatus());
     fault.challenge().ifPresent(c -> rc.response().putHeader("WWW-Authenticate", c));
-    send(rc, null, fault.envelope());
+    end(rc, fault.envelope());
   }
 
+  /** A reply whose body is {@code body} in a SOAP envelope. */
   private static void send(RoutingContext rc, String body) {
-    send(rc, body, null);
+    end(rc, SoapReply.envelope(body));
   }
 
-  private static void send(RoutingContext rc, String body, String whole) {
+  private static void end(RoutingContext rc, String envelope) {
     rc.response().putHeader("Content-Type", "application/soap+xml; charset=utf-8").putHeader("Cache-Control", "no-store")
-        .end(whole != null ? whole : SoapReply.envelope(body));
+        .end(envelope);
   }
 
   /** {@code http://host:port} as the client reached the gateway. */
