@@ -27,6 +27,7 @@ import camgate.gateway.policy.OpaProcess;
 import camgate.gateway.policy.PolicyDecisionClient;
 import camgate.gateway.policy.PolicyVersion;
 import camgate.gateway.metrics.GatewayMetrics;
+import camgate.gateway.onvif.OnvifRoutes;
 import camgate.gateway.publish.BundleServer;
 import camgate.gateway.publish.BundleSigner;
 import camgate.gateway.publish.PolicyAdminRoutes;
@@ -106,6 +107,8 @@ public final class Gateway {
   private RtspServer rtsp;
   private RtspTokens rtspTokens;
   private String rtspDeployment;
+  private OnvifRoutes onvif;
+  private String discoveryDeployment;
   private H264Streams h264;
   private HlsRoutes hls;
   private final GatewayMetrics metrics = new GatewayMetrics();
@@ -154,6 +157,7 @@ public final class Gateway {
         .compose(v -> g.openRtspTokens())
         .compose(v -> g.startHttp())
         .compose(v -> g.startRtsp())
+        .compose(v -> g.startDiscovery())
         .compose(v -> g.recordStart())
         .compose(v -> g.startOwnership())
         .map(v -> g)
@@ -359,6 +363,13 @@ public final class Gateway {
     if (rtspTokens != null) {
       routes.add(new RtspLinks(gate, rtspTokens, this::rtspUrl)::mount);
     }
+    config.onvif().ifPresent(settings -> {
+      // One device for the whole gateway, each camera a profile; its endpoint stays the same across restarts.
+      onvif = new OnvifRoutes(vertx, gate, new RtspUsers(config.rtspUsers(), System::getenv), settings, clock,
+          this::rtspUrl, config.retentionDays("snapshots_days"), "urn:uuid:" + java.util.UUID.nameUUIDFromBytes(
+              ("camgate-onvif " + config.auditOrigin()).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      routes.add(onvif::mount);
+    });
     http = new HttpVerticle(config.host(), config.port(), routes);
     return vertx.deployVerticle(http).map(id -> {
       deploymentId = id;
@@ -392,6 +403,17 @@ public final class Gateway {
     rtsp = new RtspServer(port, RtspServerConfig.of(address.getHostString(), address.getPort()));
     return vertx.deployVerticle(rtsp).map(id -> {
       rtspDeployment = id;
+      return null;
+    });
+  }
+
+  /** WS-Discovery for the ONVIF device, when configured: off by default, on one interface a city network chose. */
+  private Future<Void> startDiscovery() {
+    if (onvif == null || config.onvif().get().discovery().isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return vertx.deployVerticle(onvif.discovery(config.host(), () -> http.actualPort())).map(id -> {
+      discoveryDeployment = id;
       return null;
     });
   }
@@ -492,6 +514,8 @@ public final class Gateway {
           return null;
         });
     Future<Void> undeployRtsp = releaseCameras.otherwiseEmpty()
+        .compose(v -> discoveryDeployment == null ? Future.succeededFuture() : vertx.undeploy(discoveryDeployment))
+        .otherwiseEmpty()
         .compose(v -> rtspDeployment == null ? Future.succeededFuture() : vertx.undeploy(rtspDeployment));
     return undeployRtsp.otherwiseEmpty()
         .compose(v -> deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId))

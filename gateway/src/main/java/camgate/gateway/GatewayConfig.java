@@ -6,6 +6,7 @@ import camgate.redaction.RedactionSettings;
 import camgate.gateway.cluster.ClusterSettings;
 import camgate.gateway.cluster.RegisterWitness;
 import camgate.gateway.console.ConsoleSettings;
+import camgate.gateway.onvif.OnvifSettings;
 import camgate.gateway.rtsp.RtspUsers;
 import camgate.redaction.RedactionStyle;
 import io.vertx.core.json.DecodeException;
@@ -63,6 +64,19 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
     if (listen != null && !"unix".equals(listen) && !"tcp".equals(listen)) {
       throw new IllegalArgumentException("opa.listen must be \"unix\" (OPA on a Unix socket in an owner-only "
           + "folder, the default) or \"tcp\" (a loopback port), found " + listen);
+    }
+    if (raw.getValue("onvif") != null) {
+      if (!(raw.getValue("onvif") instanceof JsonObject) || raw.getValue("rtsp") == null) {
+        throw new IllegalArgumentException("onvif must be an object, and needs an rtsp section: the ONVIF device "
+            + "hands out the RTSP server's URLs");
+      }
+      Set<String> users = new HashSet<>();
+      raw.getJsonArray("rtsp_users", new JsonArray()).forEach(u -> users.add(((JsonObject) u).getString("username")));
+      OnvifSettings.fromJson(raw.getJsonObject("onvif")).purposes().keySet().stream().filter(u -> !users.contains(u))
+          .findFirst().ifPresent(u -> {
+            throw new IllegalArgumentException("onvif.purposes names '" + u + "', which is not an rtsp_users username:"
+                + " ONVIF users are the rtsp_users; fix the name or add the user");
+          });
     }
     Object duty = raw.getJsonObject("redaction", new JsonObject()).getValue("detection_duty");
     if (duty != null && !(duty instanceof Number n && n.doubleValue() > 0 && n.doubleValue() <= 1)) {
@@ -310,6 +324,15 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
       users.add(new RtspUsers.User(name, Subject.fromJson(u.getJsonObject("subject")), secret));
     }
     return users;
+  }
+
+  /**
+   * The ONVIF Profile S device ({@code onvif}: purposes per ONVIF user, name, location, discovery); empty without
+   * the section: no ONVIF service.
+   */
+  public Optional<OnvifSettings> onvif() {
+    JsonObject o = raw.getJsonObject("onvif");
+    return o == null ? Optional.empty() : Optional.of(OnvifSettings.fromJson(o));
   }
 
   /** How many streams one subject may have open at once ({@code limits.streams_per_subject}, 8). */

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -47,6 +48,32 @@ class GatewayConfigTest {
           () -> GatewayConfig.fromJson(json, BASE), "detection_duty " + wrong);
       assertTrue(e.getMessage().contains("redaction.detection_duty must be a number in (0, 1]"), e.getMessage());
     }
+  }
+
+  @Test
+  void onvifIsOffUnlessConfiguredNeedsRtspAndDiscoveryNamesItsInterface() {
+    assertTrue(GatewayConfig.fromJson(new JsonObject(), BASE).onvif().isEmpty());
+    JsonObject rtsp = new JsonObject().put("port", 8554);
+    JsonArray users = new JsonArray().add(new JsonObject().put("username", "vms-csu").put("secret", "demo")
+        .put("subject", new JsonObject().put("id", "vms-csu")));
+    JsonObject on = new JsonObject().put("rtsp", rtsp).put("rtsp_users", users).put("onvif", new JsonObject()
+        .put("purposes", new JsonObject().put("vms-csu", "securite-voie-publique")));
+    var settings = GatewayConfig.fromJson(on, BASE).onvif().orElseThrow();
+    assertEquals(java.util.Optional.of("securite-voie-publique"), settings.purposeOf("vms-csu"));
+    assertTrue(settings.discovery().isEmpty(), "no WS-Discovery unless an interface is named");
+    Map<JsonObject, String> wrong = Map.of(
+        new JsonObject().put("onvif", new JsonObject()), "needs an rtsp section",
+        new JsonObject().put("rtsp", rtsp).put("onvif", new JsonObject().put("discovery", new JsonObject())),
+        "onvif.discovery.interface must name",
+        new JsonObject().put("rtsp", rtsp).put("onvif", new JsonObject().put("purposes", "securite")),
+        "onvif.purposes must map",
+        new JsonObject().put("rtsp", rtsp).put("rtsp_users", users).put("onvif", new JsonObject()
+            .put("purposes", new JsonObject().put("vms-typo", "securite-voie-publique"))),
+        "'vms-typo', which is not an rtsp_users username");
+    wrong.forEach((json, says) -> {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GatewayConfig.fromJson(json, BASE));
+      assertTrue(e.getMessage().contains(says), e.getMessage());
+    });
   }
 
   @Test

@@ -17,7 +17,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,9 +44,7 @@ class RtspEndToEndTest {
   @BeforeAll
   static void start() throws Exception {
     camera = RtspCamera.serve(TestPaths.ASTRONAUT);
-    Path secret = Files.createTempFile("rtsp", ".secret");
-    Files.writeString(secret, SECRET);
-    Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+    Path secret = TestGateway.secretFile(SECRET);
     JsonObject subject = new JsonObject().put("id", "agent-042").put("roles", new JsonArray().add("operator"))
         .put("org", "police-municipale").put("capabilities", new JsonArray().add("display"));
     gw = TestGateway.builder().camera("cam-face", camera.url(), "centre-ville").recheck(Duration.ofSeconds(1))

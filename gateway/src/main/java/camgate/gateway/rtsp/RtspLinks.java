@@ -64,9 +64,17 @@ public final class RtspLinks {
 
   /** The RTSP server's host, or the one the client reached this gateway by when the server binds every address. */
   private static String host(URI base, RoutingContext rc) {
+    return reachableHost(base, rc.request().authority() == null ? null : rc.request().authority().host());
+  }
+
+  /**
+   * The host to write in an RTSP URL: the server's, or {@code clientHost} (the host the client reached the gateway
+   * by; null if unknown) when the server binds every address.
+   */
+  public static String reachableHost(URI base, String clientHost) {
     String host = base.getHost();
     boolean wildcard = host == null || host.equals("0.0.0.0") || host.equals("[::]") || host.equals("::");
-    return wildcard && rc.request().authority() != null ? rc.request().authority().host() : host;
+    return wildcard && clientHost != null ? clientHost : host;
   }
 
   private static String encode(String value) {

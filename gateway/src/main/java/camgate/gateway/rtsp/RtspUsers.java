@@ -74,7 +74,7 @@ public final class RtspUsers {
   }
 
   /** The secret of a username, empty if there is no such user or its secret cannot be read. */
-  Optional<String> secretOf(String username) {
+  public Optional<String> secretOf(String username) {
     User u = byName.get(username);
     if (u == null) {
       return Optional.empty();
@@ -88,7 +88,8 @@ public final class RtspUsers {
     }
   }
 
-  Optional<Subject> subjectOf(String username) {
+  /** The subject a username logs in as, empty if there is no such user. */
+  public Optional<Subject> subjectOf(String username) {
     return Optional.ofNullable(byName.get(username)).map(User::subject);
   }
 

@@ -174,6 +174,14 @@ public final class TestGateway implements AutoCloseable {
         camera + " also for " + purpose, v -> io.vertx.core.Future.succeededFuture()).await(120, TimeUnit.SECONDS);
   }
 
+  /** A file only its owner may read (0600) holding {@code secret}: what the gateway asks of a {@code secret_file}. */
+  public static Path secretFile(String secret) throws IOException {
+    Path file = Files.createTempFile("camgate", ".secret");
+    Files.writeString(file, secret);
+    Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    return file;
+  }
+
   public Gateway gateway() {
     return gateway;
   }
