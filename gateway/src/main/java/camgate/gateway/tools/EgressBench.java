@@ -71,8 +71,9 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.imencode;
  * next to the MJPEG bytes per second of the same frames; the added latency from a frame's publication to the
  * arrival of its first RTP packet at a full-rate client (p50/p99, from the SEI sequence number each access unit
  * carries); and memory after a full GC and a second to settle, with the subscribers still connected: RSS, live
- * heap and direct buffers, and what says where RSS goes ({@link Memory}). A last line compares the quality of both encodings against the frames before JPEG
- * (SSIM and PSNR of luma over sampled frames) with their bytes over the same frames.
+ * heap and direct buffers, and what says where RSS goes ({@link Memory}). A last line compares the quality of both
+ * encodings against the frames before JPEG (SSIM and PSNR of luma over sampled frames) with their bytes over the
+ * same frames.
  *
  * <p>One file on purpose: a benchmark program read top to bottom with its figures; its camera, its RTSP client and
  * its SSIM exist only for it.
