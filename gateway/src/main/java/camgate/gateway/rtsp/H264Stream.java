@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -24,14 +26,22 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
 /**
  * The H.264 encoding of one camera view, shared by all its subscribers: while at least one is subscribed, a
  * thread named {@code h264-NAME} takes the newest JPEG of the view's {@link FrameHub}, decodes it and encodes it
- * once, and offers the picture to every subscriber's bounded mailbox; with none, nothing is decoded or encoded.
+ * once, and offers the picture to every subscriber's bounded mailbox; with none, nothing is decoded or encoded and
+ * the encoder is closed.
+ *
+ * <p>That thread is the stream's for its whole life (made at the first subscriber, ended by {@link #close}), not one
+ * per run of subscribers: glibc binds each thread to a malloc arena, and an encoder's native memory (about 25 MB
+ * at 720p: OpenH264's pictures, the decoded JPEG) freed in one arena stays resident there. A new thread per run
+ * landed on another arena each time, so every time a view's subscribers went to none and came back, another
+ * encoder's worth of RSS stayed behind (measured with {@code malloc_stats}: see {@code ./camgate bench egress});
+ * on the same thread, the next encoder reuses the memory the last one freed.
  *
  * <p>Each picture carries its source frame's sequence number (in {@link AccessUnit#sequence()} and in an SEI in
  * the bitstream) and a 90 kHz timestamp from the frame's time. A new subscriber gets an IDR within half a second
  * (forced, at most two forced per second) or the next scheduled one (at most {@link H264Settings#keyframeInterval()}).
  * When the camera goes down or stops, every subscriber is ended with the reason. Thread-safe.
  *
- * <p>About 350 lines: the encoder thread, the subscribers' mailboxes and the keyframe policy share one lock and
+ * <p>About 380 lines: the encoder thread, the subscribers' mailboxes and the keyframe policy share one lock and
  * one picture sequence, which is why they are kept together rather than split.
  */
 public final class H264Stream implements AutoCloseable {
@@ -60,6 +70,8 @@ public final class H264Stream implements AutoCloseable {
   private final RtpPacketizer rtp = RtpPacketizer.random(SessionDescription.PAYLOAD_TYPE);
   private volatile ParameterSets parameterSets;
   private Worker worker;
+  /** Runs the workers one after the other on the stream's one thread; made at the first subscriber. */
+  private ExecutorService encoding;
   private boolean closed;
 
   /**
@@ -96,8 +108,15 @@ public final class H264Stream implements AutoCloseable {
       }
       subscribers.add(s);
       if (worker == null) {
+        if (encoding == null) {
+          encoding = Executors.newSingleThreadExecutor(run -> {
+            Thread t = new Thread(run, "h264-" + name);
+            t.setDaemon(true);
+            return t;
+          });
+        }
         worker = new Worker();
-        worker.start();
+        worker.start(encoding);
       } else {
         worker.keyframeRequested = true;
       }
@@ -151,13 +170,18 @@ public final class H264Stream implements AutoCloseable {
     return new EncodeStats(n, droppedFrames.get(), undecodable.get(), n == 0 ? 0 : encodeNanos.get() / 1e6 / n);
   }
 
-  /** Ends every subscriber ("stream closed") and stops encoding; later subscriptions fail. */
+  /** Ends every subscriber ("stream closed"), stops encoding and ends the encoding thread; later subscriptions fail. */
   @Override
   public void close() {
     synchronized (lock) {
       closed = true;
     }
     endAll(null, "stream closed");
+    synchronized (lock) {
+      if (encoding != null) {
+        encoding.shutdown(); // the thread ends once the stopped worker has closed its encoder
+      }
+    }
   }
 
   void unsubscribe(H264Subscription s) {
@@ -219,12 +243,11 @@ public final class H264Stream implements AutoCloseable {
     private volatile boolean keyframeRequested = true;
     private Runnable leaveHub;
 
-    void start() {
+    /** Starts taking frames; runs once the stream's thread has finished the previous worker (at most 100 ms). */
+    void start(ExecutorService thread) {
       leaveHub = source.subscribe(this);
       source.latest().ifPresent(next::offer);
-      Thread t = new Thread(this, "h264-" + name);
-      t.setDaemon(true);
-      t.start();
+      thread.execute(this);
     }
 
     void stop() {

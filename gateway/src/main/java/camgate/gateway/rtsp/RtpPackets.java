@@ -5,6 +5,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
 
 import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The RTP packets of one access unit, made once per stream and shared read-only by every session that sends it:
@@ -12,8 +14,9 @@ import java.nio.ByteBuffer;
  *
  * <p>They are laid out as RTSP interleaved frames on channel 0 ({@code $}, 0, length, packet; RFC 2326 §10.12), the
  * channel nearly every client asks for, in one direct buffer: a session on channel 0 sends the whole access unit in
- * one write that the socket takes without a copy. Other channels and UDP get views of the same bytes. Value-based;
- * the bytes are never modified after construction.
+ * one write that the socket takes without a copy. Another channel gets a copy made once, at its first session, and
+ * shared by every later one; UDP gets views of the same bytes. Thread-safe; the bytes are never modified after
+ * construction.
  */
 public final class RtpPackets {
 
@@ -25,6 +28,8 @@ public final class RtpPackets {
   private final int firstSequence;
   private final int timestamp;
   private final int rtpBytes;
+  /** The copies for channels other than 0, by channel, made when a session first asks (most AUs never need one). */
+  private Map<Integer, Buffer> otherChannels;
 
   /**
    * @param frames        the packets, each already preceded by its channel-0 prefix, back to back
@@ -36,10 +41,7 @@ public final class RtpPackets {
     if (starts.length == 0) {
       throw new IllegalArgumentException("an access unit has at least one RTP packet; got none");
     }
-    ByteBuffer direct = ByteBuffer.allocateDirect(frames.length);
-    direct.put(frames).flip();
-    // A direct JDK buffer: sockets write it as is, and the JDK frees it once no packet refers to it.
-    this.interleaved = BufferInternal.buffer(Unpooled.wrappedBuffer(direct).asReadOnly());
+    this.interleaved = readOnlyDirect(frames);
     this.starts = starts.clone();
     this.firstSequence = firstSequence;
     this.timestamp = timestamp;
@@ -71,16 +73,33 @@ public final class RtpPackets {
     return timestamp;
   }
 
-  /** The packets as interleaved frames on {@code channel}: the shared bytes for channel 0, else a copy. */
+  /**
+   * The packets as interleaved frames on {@code channel}: the shared bytes for channel 0, else the channel's copy,
+   * made by its first session and sent by all (not one copy per session and access unit).
+   */
   Buffer interleaved(int channel) {
     if (channel == 0) {
       return interleaved;
     }
-    byte[] bytes = interleaved.getBytes();
-    for (int start : starts) {
-      bytes[start - PREFIX + 1] = (byte) channel;
+    synchronized (this) {
+      if (otherChannels == null) {
+        otherChannels = new HashMap<>(2);
+      }
+      return otherChannels.computeIfAbsent(channel, c -> {
+        byte[] bytes = interleaved.getBytes();
+        for (int start : starts) {
+          bytes[start - PREFIX + 1] = (byte) channel;
+        }
+        return readOnlyDirect(bytes);
+      });
     }
-    return Buffer.buffer(bytes);
+  }
+
+  /** A direct JDK buffer: sockets write it as is, and the JDK frees it once no packet refers to it. */
+  private static Buffer readOnlyDirect(byte[] bytes) {
+    ByteBuffer direct = ByteBuffer.allocateDirect(bytes.length);
+    direct.put(bytes).flip();
+    return BufferInternal.buffer(Unpooled.wrappedBuffer(direct).asReadOnly());
   }
 
   /** Packet {@code i} alone (a read-only view, no copy), e.g. one UDP datagram. */

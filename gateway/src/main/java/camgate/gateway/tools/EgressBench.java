@@ -14,6 +14,9 @@ import camgate.gateway.rtsp.RtspServerConfig;
 import camgate.gateway.rtsp.SequenceSei;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.impl.buffer.VertxByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetric;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
@@ -68,8 +71,9 @@ import static org.bytedeco.opencv.global.opencv_imgcodecs.imencode;
  * next to the MJPEG bytes per second of the same frames; the added latency from a frame's publication to the
  * arrival of its first RTP packet at a full-rate client (p50/p99, from the SEI sequence number each access unit
  * carries); and memory after a full GC and a second to settle, with the subscribers still connected: RSS, live
- * heap and direct buffers. A last line compares the quality of both encodings against the frames before JPEG
- * (SSIM and PSNR of luma over sampled frames) with their bytes over the same frames.
+ * heap and direct buffers, and what says where RSS goes ({@link Memory}). A last line compares the quality of both
+ * encodings against the frames before JPEG (SSIM and PSNR of luma over sampled frames) with their bytes over the
+ * same frames.
  *
  * <p>One file on purpose: a benchmark program read top to bottom with its figures; its camera, its RTSP client and
  * its SSIM exist only for it.
@@ -144,9 +148,7 @@ public final class EgressBench {
     vertx.deployVerticle(server).await(30, TimeUnit.SECONDS);
     Thread.sleep(3000);
     Memory idle = Memory.afterGc();
-    System.out.printf("subscribers_per_camera=0 rss_mb=%d heap_live_mb=%d heap_committed_mb=%d direct_mb=%d "
-            + "netty_direct_mb=%d%n", idle.rss() >> 20, idle.heap() >> 20, idle.committed() >> 20,
-        idle.direct() >> 20, idle.nettyDirect() >> 20);
+    System.out.printf("subscribers_per_camera=0 %s%n", idle);
     double baseCpu = 0;
     double baseRest = 0;
     try {
@@ -197,20 +199,21 @@ public final class EgressBench {
         double addedPerSubscriber = n == counts.get(0) ? 0
             : (rest - baseRest) * 1000 / ((n - counts.get(0)) * cameras);
         long committedUnderLoad = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted();
+        // Before the collection: the RTP packets' direct buffers are freed only when collected, so this shows how
+        // much native memory waits on the GC with this many subscribers (after it, direct_mb is what is live).
+        long directUnderLoad = Memory.directUsed();
         Memory memory = Memory.afterGc();
         System.out.printf("subscribers_per_camera=%d cpu_cores=%.2f cpu_ratio_to_%d=%.2f cameras_cores=%.2f "
                 + "encoders_cores=%.2f fanout_cores=%.3f fanout_cpu_ms_s_per_added_subscriber=%.2f "
                 + "pictures_per_s_per_camera=%.1f h264_kbit_s_per_subscriber=%.0f mjpeg_kbit_s_per_camera=%.0f "
                 + "h264_to_mjpeg=%.3f encode_ms_per_picture=%.1f event_loop_us_per_picture_per_subscriber=%.1f "
                 + "latency_ms_p50=%.1f latency_ms_p99=%.1f "
-                + "latency_samples=%d heap_committed_under_load_mb=%d rss_mb=%d heap_live_mb=%d "
-                + "heap_committed_mb=%d direct_mb=%d netty_direct_mb=%d%n",
+                + "latency_samples=%d heap_committed_under_load_mb=%d direct_under_load_mb=%d %s%n",
             n, gateway, counts.get(0), gateway / baseCpu, cams, encoders, rest, addedPerSubscriber,
             picturesPerSecond, h264PerSubscriber * 8 / 1000, mjpegPerCamera * 8 / 1000,
             h264PerSubscriber / mjpegPerCamera, encodeMs, loopMicros, percentile(latency, 0.50),
             percentile(latency, 0.99),
-            latency.size(), committedUnderLoad >> 20, memory.rss() >> 20, memory.heap() >> 20,
-            memory.committed() >> 20, memory.direct() >> 20, memory.nettyDirect() >> 20);
+            latency.size(), committedUnderLoad >> 20, directUnderLoad >> 20, memory);
         clients.close();
         Thread.sleep(2000);
       }
@@ -271,20 +274,104 @@ public final class EgressBench {
    * resident page: the heap as committed (G1 gives back what a full collection frees beyond its free-ratio), direct
    * buffers, thread stacks, and the native memory of FFmpeg and OpenH264. The RTSP clients run in another process,
    * so none of it is theirs.
+   *
+   * <p>To say where RSS goes: the pooled allocator of the RTSP server's connections (Vert.x's, Netty's adaptive
+   * one) and its direct and heap bytes in use; live threads (a thread per subscriber would show here); what the
+   * JVM's native memory tracking counts as committed when the JVM runs with
+   * {@code -XX:NativeMemoryTracking=summary} (else -1): memory above it is native libraries' malloc, or memory
+   * malloc keeps after it was freed; and RSS by region ({@link Resident}). For the malloc arenas one by one, attach
+   * {@code gdb -p PID -batch -ex 'call (void) malloc_stats()'}: it prints each arena's system and in-use bytes on
+   * the process's standard error.
    */
-  private record Memory(long rss, long heap, long committed, long direct, long nettyDirect) {
+  private record Memory(long rss, long heap, long committed, long direct, long nettyDirect, long nettyHeap,
+                        int threads, long nmtCommitted, Resident resident) {
     static Memory afterGc() throws Exception {
       System.gc();
       Thread.sleep(1000);
-      long direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
-          .filter(b -> b.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).sum();
+      long direct = directUsed();
       // Live heap: what the full collection left (each heap pool's usage after it), not what was allocated since.
       long live = ManagementFactory.getMemoryPoolMXBeans().stream()
           .filter(p -> p.getType() == java.lang.management.MemoryType.HEAP && p.getCollectionUsage() != null)
           .mapToLong(p -> p.getCollectionUsage().getUsed()).sum();
       long committed = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted();
-      return new Memory(LoadBench.rss("self"), live, committed, direct,
-          io.netty.util.internal.PlatformDependent.usedDirectMemory());
+      ByteBufAllocatorMetric netty = ((ByteBufAllocatorMetricProvider) VertxByteBufAllocator.POOLED_ALLOCATOR)
+          .metric();
+      long rss = LoadBench.rss("self");
+      Resident resident = Resident.now();
+      long nmt = nmtTotal();
+      return new Memory(rss, live, committed, direct, netty.usedDirectMemory(), netty.usedHeapMemory(),
+          THREADS.getThreadCount(), nmt, resident);
+    }
+
+    /** Bytes of the JVM's direct buffers (Netty's pooled chunks included when, as here, they have cleaners). */
+    static long directUsed() {
+      return ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+          .filter(b -> b.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).sum();
+    }
+
+    /** What the JVM's native memory tracking counts as committed, or -1 if it is off. */
+    private static long nmtTotal() throws Exception {
+      String summary = (String) ManagementFactory.getPlatformMBeanServer().invoke(
+          new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "vmNativeMemory",
+          new Object[] {new String[] {"summary"}}, new String[] {String[].class.getName()});
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("Total: reserved=\\d+KB, committed=(\\d+)KB")
+          .matcher(summary);
+      return m.find() ? Long.parseLong(m.group(1)) << 10 : -1;
+    }
+
+    @Override
+    public String toString() {
+      return String.format("rss_mb=%d heap_live_mb=%d heap_committed_mb=%d direct_mb=%d netty_direct_mb=%d "
+              + "netty_heap_mb=%d threads=%d nmt_committed_mb=%d rss_java_heap_mb=%d "
+              + "rss_malloc_arenas_mb=%d rss_other_anon_mb=%d rss_files_mb=%d", rss >> 20, heap >> 20,
+          committed >> 20, direct >> 20, nettyDirect >> 20, nettyHeap >> 20, threads, nmtCommitted >> 20,
+          resident.javaHeap() >> 20, resident.mallocArenas() >> 20, resident.otherAnonymous() >> 20,
+          resident.files() >> 20);
+    }
+  }
+
+  /**
+   * Where the resident pages are, from {@code /proc/self/smaps}: the Java heap's range (as {@code GC.heap_info}
+   * gives it), glibc's malloc arenas (the {@code [heap]} of the main one and the 64 MB-aligned anonymous mappings
+   * of the others), other anonymous memory (thread stacks, code cache, metaspace, GC tables, large mallocs made
+   * with mmap) and files (libraries, the class archive).
+   */
+  private record Resident(long javaHeap, long mallocArenas, long otherAnonymous, long files) {
+    private static final long ARENA_ALIGNMENT = 64L << 20;
+
+    static Resident now() throws Exception {
+      String info = (String) ManagementFactory.getPlatformMBeanServer().invoke(
+          new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "gcHeapInfo",
+          new Object[] {new String[0]}, new String[] {String[].class.getName()});
+      java.util.regex.Matcher range = java.util.regex.Pattern.compile("\\[0x([0-9a-f]+), 0x([0-9a-f]+)\\)")
+          .matcher(info);
+      long heapStart = range.find() ? Long.parseUnsignedLong(range.group(1), 16) : -1;
+      long heapEnd = heapStart < 0 ? -1 : Long.parseUnsignedLong(range.group(2), 16);
+      long javaHeap = 0;
+      long arenas = 0;
+      long anonymous = 0;
+      long files = 0;
+      long start = 0;
+      String name = "";
+      for (String line : Files.readAllLines(Path.of("/proc/self/smaps"))) {
+        if (line.matches("^[0-9a-f]+-[0-9a-f]+ .*")) {
+          String[] f = line.split("\\s+", 6);
+          start = Long.parseUnsignedLong(f[0].substring(0, f[0].indexOf('-')), 16);
+          name = f.length > 5 ? f[5].trim() : "";
+        } else if (line.startsWith("Rss:")) {
+          long kb = Long.parseLong(line.replaceAll("[^0-9]", "")) << 10;
+          if (start >= heapStart && start < heapEnd) {
+            javaHeap += kb;
+          } else if (name.equals("[heap]") || (name.isEmpty() && start % ARENA_ALIGNMENT == 0)) {
+            arenas += kb;
+          } else if (name.isEmpty() || name.startsWith("[")) {
+            anonymous += kb;
+          } else {
+            files += kb;
+          }
+        }
+      }
+      return new Resident(javaHeap, arenas, anonymous, files);
     }
   }
 

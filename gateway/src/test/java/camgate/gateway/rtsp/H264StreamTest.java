@@ -11,7 +11,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The shared encoding against a synthetic 320x240 camera at 10 fps: keyframe starts, fan-out, idling, ends. */
@@ -37,9 +39,12 @@ class H264StreamTest {
     final LinkedBlockingQueue<AccessUnit> received = new LinkedBlockingQueue<>();
     final CompletableFuture<String> ended = new CompletableFuture<>();
     H264Subscription subscription;
+    /** The thread that last told this subscriber pictures were ready: the stream's encoding thread. */
+    volatile Thread encodingThread;
 
     @Override
     public synchronized void ready() {
+      encodingThread = Thread.currentThread();
       AccessUnit au;
       while ((au = subscription.poll()) != null) {
         received.add(au);
@@ -137,6 +142,24 @@ class H264StreamTest {
     Thread.sleep(700);
     assertEquals(after, stream.encodeStats().pictures(), "encoding stopped with the last subscriber");
     assertTrue(stream.encodeStats().meanEncodeMillis() > 0);
+  }
+
+  @Test
+  void successiveSubscribersAreServedByTheStreamsOneThreadWhichEndsWithIt() throws Exception {
+    Eager first = subscribe(stream);
+    first.next();
+    first.subscription.close();
+    assertEquals(0, stream.subscribers());
+    Thread.sleep(300); // the first run's thread has stopped encoding: once, it ended here
+    Eager second = subscribe(stream);
+    second.next();
+    Thread thread = second.encodingThread;
+    // A new thread per run of subscribers landed on another malloc arena, leaving the last encoder's memory there.
+    assertSame(first.encodingThread, thread, "the second run of subscribers was encoded on a new thread");
+    assertEquals("h264-test", thread.getName());
+    stream.close();
+    thread.join(5_000);
+    assertFalse(thread.isAlive(), "the encoding thread outlived its closed stream");
   }
 
   @Test

@@ -8,6 +8,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RtpPacketizerTest {
@@ -71,7 +72,7 @@ class RtpPacketizerTest {
   }
 
   @Test
-  void theStreamsPacketsAreInterleavedFramesOnChannelZeroAndCopiedForAnother() {
+  void theStreamsPacketsAreInterleavedFramesOnChannelZeroAndCopiedOnceForAnother() {
     RtpPacketizer p = new RtpPacketizer(96, 1, 10, 0, 1400);
     RtpPackets first = p.packetize(List.of(nal(0x67, 20), nal(0x68, 4), nal(0x65, 3000)), 0);
     RtpPackets second = p.packetize(List.of(nal(0x41, 500)), 3600);
@@ -91,6 +92,9 @@ class RtpPacketizerTest {
       assertEquals(framed.length, at, "nothing after the last packet");
     }
     assertEquals(0, first.interleaved(0).getByte(1), "channel 2's copy left the shared bytes alone");
+    // Every session on channel 2 sends the one copy: a copy per session and access unit grew with the subscribers.
+    assertSame(first.interleaved(2), first.interleaved(2), "a second session on channel 2 got a copy of its own");
+    assertSame(first.interleaved(0), first.interleaved(0));
   }
 
   @Test
