@@ -314,8 +314,10 @@ public final class PolicyCluster implements PolicyPublisher.Rollout, AutoCloseab
       if (hint != null && hint.equals(committed) && hint.equals(local) && ++rounds % FULL_READ_ROUNDS != 0) {
         return Optional.empty();
       }
+      releaseLockOfDeadNode();
       String current = map.get(COMMITTED);
       if (current == null) {
+        reseed(majority);
         return Optional.empty();
       }
       PolicyRelease release = PolicyRelease.fromJson(new JsonObject(current));
@@ -334,6 +336,39 @@ public final class PolicyCluster implements PolicyPublisher.Rollout, AutoCloseab
         .onFailure(e -> LOG.warn("node {}: not on the cluster's policy revision {} yet: {}", settings.nodeId(),
             committed, e.getMessage()))
         .onComplete(ar -> catchingUp.set(false));
+  }
+
+  /**
+   * A publishing node that died leaves its lock behind: it is released as soon as the node is no longer a member,
+   * so that the nodes it served half-way go back to the cluster's revision now rather than when the lock expires.
+   */
+  private void releaseLockOfDeadNode() {
+    String held = map.get(LOCK);
+    if (held == null) {
+      return;
+    }
+    String holder = new JsonObject(held).getString("node");
+    if (!ClusterNode.liveNodes(hazelcast).contains(holder) && map.remove(LOCK, held)) {
+      LOG.warn("node {} left the cluster while publishing a policy version: its publication lock is released and "
+          + "every node goes back to the cluster's revision {}", holder, committed);
+    }
+  }
+
+  /**
+   * The map lost the cluster's revision (its partition's owner and backup died at once): a node of the majority that
+   * serves the revision it last knew as the cluster's writes it back, with its highest version number.
+   */
+  private void reseed(boolean majority) {
+    PolicyRelease local = publisher.activeRelease();
+    if (!majority || !local.revision().equals(committed)) {
+      return;
+    }
+    raiseNumber(publisher.highestNumber());
+    if (map.putIfAbsent(COMMITTED, local.toJson().encode()) == null) {
+      map.put(REVISION, local.revision());
+      LOG.warn("node {}: the cluster's policy revision was lost from the cluster's map; written back as {}",
+          settings.nodeId(), local.revision());
+    }
   }
 
   @Override

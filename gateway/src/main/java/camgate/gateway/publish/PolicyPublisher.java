@@ -33,11 +33,13 @@ import java.util.function.Supplier;
  * <p>A publication is complete only when OPA reports the new revision active; if it does not within
  * the activation timeout, or the publication cannot be recorded, the previous version is made active
  * again and the call fails. One publication or rollback at a time. Blocking work (H2, opa tool runs)
- * runs on the {@code policy-pool} workers.
+ * runs on the {@code policy-pool} workers. On a node of a cluster, a {@link Rollout} stretches the same
+ * order over every live node (docs/scale.md, "One policy revision").
  *
- * <p>About 450 lines: proposal, dry-run, publication, rollback and the automatic revert share one lock, one
+ * <p>About 600 lines: proposal, dry-run, publication, rollback and the automatic revert share one lock, one
  * store and one sequence of revisions, and their order (intent recorded, served, activated, recorded, or
- * undone) is the contract docs/policy-bundles.md describes; splitting them would scatter that order.
+ * undone), on one gateway or across a cluster, is the contract docs/policy-bundles.md describes; splitting them
+ * would scatter that order.
  */
 public final class PolicyPublisher implements AutoCloseable {
 

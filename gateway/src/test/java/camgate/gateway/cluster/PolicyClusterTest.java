@@ -275,6 +275,25 @@ class PolicyClusterTest {
 
   @Test
   @Order(5)
+  void aRollbackOnAnyNodeGoesTheSameWay() throws Exception {
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(nodes[2].uri("/admin/policy/rollback"))
+        .header("Authorization", "Bearer " + DPO_KEY).timeout(Duration.ofSeconds(120))
+        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("version", 2)
+            .put("reason", "back to agent 901 alone").encode())).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), r.body());
+    JsonObject version = new JsonObject(r.body());
+    assertEquals("rollback", version.getString("kind"));
+    String revision = version.getString("revision");
+    for (Node node : nodes) {
+      assertEquals(revision, node.publisher().activeRevision(), node.id());
+      assertTrue(activated(node, revision), node.id() + " records the rollback it activated");
+    }
+    assertEquals(200, decide(nodes[0]));
+    assertEquals(revision, lastDecisionRevision(nodes[0]));
+  }
+
+  @Test
+  @Order(6)
   void aNodeCutOffFromTheMajorityRefusesDecisions() throws Exception {
     Node c = nodes[2];
     assertEquals(200, decide(c));
