@@ -69,9 +69,10 @@ public final class PolicyCluster implements PolicyPublisher.Rollout, AutoCloseab
   private int rounds;
   private volatile String committed;
   /** When this node last read the cluster's revision while it saw a majority of members (monotonic clock). */
-  private volatile long confirmedAt = System.nanoTime();
+  private volatile long confirmedAt = System.nanoTime() - Duration.ofDays(1).toNanos();
   private volatile Optional<PolicyRelease> caughtUpAtJoin = Optional.empty();
-  private AuditTrail audit;
+  /** Set when the node starts answering publications; until then a round only reads the cluster's revision. */
+  private volatile AuditTrail audit;
   private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
   private long timer = -1;
 
@@ -113,7 +114,12 @@ public final class PolicyCluster implements PolicyPublisher.Rollout, AutoCloseab
       }
       cluster.committed = release.revision();
     }
+    if (ClusterNode.liveNodes(hazelcast).size() >= settings.quorum()) {
+      cluster.confirmedAt = System.nanoTime();
+    }
     publisher.rollOutWith(cluster);
+    // Rounds begin now: a start that takes longer than a lease (OPA's first activation) begins with a fresh reading.
+    cluster.timer = vertx.setPeriodic(settings.renew().toMillis(), id -> cluster.catchUp());
     return cluster;
   }
 
@@ -128,7 +134,6 @@ public final class PolicyCluster implements PolicyPublisher.Rollout, AutoCloseab
       committed = m.body().getString("revision");
       m.reply(new JsonObject().put("node", settings.nodeId()));
     }));
-    timer = vertx.setPeriodic(settings.renew().toMillis(), id -> catchUp());
     return caughtUpAtJoin.map(r -> record(r.version(), "caught up with the cluster when the node joined"))
         .orElse(Future.succeededFuture());
   }
@@ -141,7 +146,8 @@ public final class PolicyCluster implements PolicyPublisher.Rollout, AutoCloseab
   @Override
   public String committedRevision() {
     long silentMillis = (System.nanoTime() - confirmedAt) / 1_000_000;
-    if (silentMillis > settings.lease().toMillis()) {
+    // Not while the node starts: the first node of a cluster checks its configuration alone.
+    if (audit != null && silentMillis > settings.lease().toMillis()) {
       return "unknown (node " + settings.nodeId() + " has not read it with a majority of the cluster's members for "
           + silentMillis + " ms)";
     }
@@ -324,6 +330,9 @@ public final class PolicyCluster implements PolicyPublisher.Rollout, AutoCloseab
       committed = release.revision();
       if (majority) {
         confirmedAt = System.nanoTime();
+      }
+      if (audit == null) {
+        return Optional.<PolicyRelease>empty();  // started nodes only: catching up records what it activates
       }
       boolean publishing = map.containsKey(LOCK);
       return publishing || publisher.activeRelease().revision().equals(release.revision()) ? Optional.empty()
