@@ -469,9 +469,13 @@ public final class PolicyPublisher implements AutoCloseable {
               + "), so nothing changed; version " + previous.number() + " stays active")))
           .compose(recorded -> cluster.activateEverywhere(next, why).recover(e -> {
             String failed = "the cluster did not activate " + v.revision() + ": " + e.getMessage();
+            LOG.error("undoing policy version {} ({}): {}", v.number(), v.revision(), failed);
             return cluster.restoreEverywhere(before, "undoing version " + v.number() + ": " + failed)
-                .compose(outcome -> Future.failedFuture(new PolicyRejected(504, failed + "; " + outcome,
-                    new JsonObject().put("refused_version", v.toJson()))));
+                .compose(outcome -> {
+                  LOG.error("policy version {} undone: {}", v.number(), outcome);
+                  return Future.failedFuture(new PolicyRejected(504, failed + "; " + outcome,
+                      new JsonObject().put("refused_version", v.toJson())));
+                });
           }))
           .compose(ok -> recorder.record(v).recover(e -> {
             String failed = "the publication of " + v.revision() + " could not be recorded in the audit log ("
