@@ -418,9 +418,7 @@ public final class PolicyPublisher implements AutoCloseable {
     }
     PublishedVersion v = created.version;
     return recorder.intent(v)
-        .recover(e -> Future.failedFuture(new PolicyRejected(503, "the publication of " + v.revision()
-            + " could not be recorded in the audit log before it was served (" + e.getMessage()
-            + "), so nothing changed; version " + created.previous.number() + " stays active")))
+        .recover(e -> Future.failedFuture(intentNotRecorded(v, created.previous, e)))
         .compose(recorded -> blocking(() -> {
           store.activate(v.number());
           LOG.info("policy version {} ({}) by {} is now served to OPA: {}", v.number(), v.revision(), v.author(),
@@ -464,9 +462,7 @@ public final class PolicyPublisher implements AutoCloseable {
       PolicyRelease next = releases.get(1);
       String why = v.kind() + " of version " + v.number() + " by " + v.author() + ": " + v.reason();
       return recorder.intent(v)
-          .recover(e -> Future.failedFuture(new PolicyRejected(503, "the publication of " + v.revision()
-              + " could not be recorded in the audit log before it was served (" + e.getMessage()
-              + "), so nothing changed; version " + previous.number() + " stays active")))
+          .recover(e -> Future.failedFuture(intentNotRecorded(v, previous, e)))
           .compose(recorded -> cluster.activateEverywhere(next, why).recover(e -> {
             String failed = "the cluster did not activate " + v.revision() + ": " + e.getMessage();
             LOG.error("undoing policy version {} ({}): {}", v.number(), v.revision(), failed);
@@ -487,6 +483,12 @@ public final class PolicyPublisher implements AutoCloseable {
           .compose(ok -> cluster.commit(before, next))
           .map(ok -> v);
     });
+  }
+
+  private static PolicyRejected intentNotRecorded(PublishedVersion v, PublishedVersion previous, Throwable e) {
+    return new PolicyRejected(503, "the publication of " + v.revision() + " could not be recorded in the audit log "
+        + "before it was served (" + e.getMessage() + "), so nothing changed; version " + previous.number()
+        + " stays active");
   }
 
   private static String revertOutcome(io.vertx.core.AsyncResult<PublishedVersion> ar, PublishedVersion previous) {
