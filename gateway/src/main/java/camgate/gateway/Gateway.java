@@ -9,6 +9,7 @@ import camgate.gateway.camera.CameraFeed;
 import camgate.gateway.camera.CameraPlacement;
 import camgate.gateway.cluster.CameraOwnership;
 import camgate.gateway.cluster.ClusterAuditExport;
+import camgate.gateway.cluster.PolicyCluster;
 import camgate.gateway.cluster.RegisterKeeper;
 import camgate.gateway.camera.PrivacyMaskRefresh;
 import camgate.gateway.console.ConsoleRoutes;
@@ -117,6 +118,7 @@ public final class Gateway {
   private final Optional<HazelcastInstance> hazelcast;
   private CameraOwnership ownership;
   private RegisterKeeper keeper;
+  private PolicyCluster policyCluster;
 
   private Gateway(Vertx vertx, GatewayConfig config, Clock clock, Optional<HazelcastInstance> hazelcast) {
     this.vertx = vertx;
@@ -199,12 +201,31 @@ public final class Gateway {
     // OPA's own start-up comes on top of its first download: never wait less than this at start.
     Duration startWait = config.policyActivationTimeout().compareTo(Duration.ofSeconds(30)) > 0
         ? config.policyActivationTimeout() : Duration.ofSeconds(30);
-    return PolicyPublisher.open(vertx, dir.resolve("policy-store"), dir.resolve("policy-signing-key.pem"),
-            dir.resolve("policy-signing-key.pub.pem"), config.opaBinary(), config.policyRoots(), config.policyView(),
-            () -> opaEndpoint,
+    Path signingKey = dir.resolve("policy-signing-key.pem");
+    if (hazelcast.isPresent()) {
+      // One key for the cluster: every node's OPA verifies the very bundle a publication signed.
+      signingKey = config.clusterPolicyKey().orElse(null);
+      if (signingKey == null) {
+        return Future.failedFuture(new IllegalStateException("a node of a cluster serving signed policy bundles "
+            + "needs cluster.policy_key_file: the same P-256 key (PKCS#8 PEM, mode 600, its public key beside it as "
+            + "NAME.pub.pem) on every node; or give every node one external OPA (opa.url)"));
+      }
+    }
+    String keyName = signingKey.getFileName().toString().replaceFirst("\\.pem$", "");
+    return PolicyPublisher.open(vertx, dir.resolve("policy-store"), signingKey,
+            signingKey.resolveSibling(keyName + ".pub.pem"), config.opaBinary(), config.policyRoots(),
+            config.policyView(), () -> opaEndpoint,
             config.policyActivationTimeout(), clock)
         .compose(p -> {
           publisher = p;
+          return hazelcast.isEmpty() ? Future.succeededFuture(p) : vertx.executeBlocking(() -> {
+              // Catches up with the cluster's revision before OPA starts, so OPA loads that one first.
+              policyCluster = PolicyCluster.join(config.cluster().get(), hazelcast.get(), vertx, p,
+                  config.policyActivationTimeout());
+              return p;
+            });
+        })
+        .compose(p -> {
           bundleServer = new BundleServer(vertx, p);
           return bundleServer.start();
         })
@@ -233,7 +254,8 @@ public final class Gateway {
     WebClient client = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true)
         .setConnectTimeout((int) Math.max(100, config.decisionTimeout().toMillis())));
     policy = new PolicyDecisionClient(client, () -> opaEndpoint, config.decisionTimeout(), this::policyVersion,
-        publisher == null ? Optional.empty() : Optional.of(publisher::published));
+        publisher == null ? Optional.empty() : Optional.of(publisher::published),
+        Optional.ofNullable(policyCluster).map(c -> c::committedRevision));
     LOG.info("policy engine at {} (policy version {})", u, policyVersion());
   }
 
@@ -258,7 +280,9 @@ public final class Gateway {
           LOG.info("audit log: {} entries, signing key fingerprint {}", log.size(), log.keyFingerprint());
           return null;
         })
-        .compose(v -> openRegister());
+        .compose(v -> openRegister())
+        // Before the start is recorded: the revision this node caught up to on joining is on its log first.
+        .compose(v -> policyCluster == null ? Future.succeededFuture() : policyCluster.start(audit));
   }
 
   /**
@@ -503,10 +527,14 @@ public final class Gateway {
     if (hls != null) {
       hls.close();  // the HLS sessions' ends are recorded while the log still takes them
     }
-    Future<Void> releaseCameras = ownership == null && keeper == null ? Future.succeededFuture()
+    Future<Void> releaseCameras = ownership == null && keeper == null && policyCluster == null
+        ? Future.succeededFuture()
         : vertx.executeBlocking(() -> {
           if (keeper != null) {
             keeper.close();
+          }
+          if (policyCluster != null) {
+            policyCluster.close();
           }
           if (ownership != null) {
             ownership.close();

@@ -157,6 +157,8 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
     if (raw.getValue("cluster") instanceof JsonObject c) {
       RegisterWitness.fromSection(c, base);  // checked now, key files resolved: a bad entry stops the start
     }
+    resolveReadable(raw, base, "cluster", "policy_key_file", "deploy the cluster's policy signing key (the same"
+        + " PKCS#8 P-256 PEM on every node, mode 600, its public key beside it as NAME.pub.pem)");
     resolveReadable(raw, base, "exports", "ca_pem", "give the PEM certificates of the CA that signed the export"
         + " destinations' TLS certificates, or remove the key");
     return new GatewayConfig(
@@ -365,6 +367,16 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
   public List<RegisterWitness> clusterWitnesses() {
     JsonObject c = raw.getJsonObject("cluster");
     return c == null ? List.of() : RegisterWitness.fromSection(c.copy(), Path.of(""));
+  }
+
+  /**
+   * The bundle signing key every node of a cluster shares ({@code cluster.policy_key_file}, its public key beside
+   * it as {@code NAME.pub.pem}), so every node's OPA verifies the one bundle a publication signs; empty without.
+   */
+  public Optional<Path> clusterPolicyKey() {
+    JsonObject c = raw.getJsonObject("cluster");
+    return c == null || c.getString("policy_key_file") == null ? Optional.empty()
+        : Optional.of(Path.of(c.getString("policy_key_file")));
   }
 
   /** The register's origin ({@code cluster.register_origin}), the same on every node. */

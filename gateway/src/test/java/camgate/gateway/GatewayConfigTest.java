@@ -101,18 +101,7 @@ class GatewayConfigTest {
 
   @Test
   void theRegisterKeyMustBeAReadableFileAndIsNeverMadeUp() throws IOException {
-    JsonObject cluster = new JsonObject().put("node_id", "node-1").put("members", new JsonArray().add("127.0.0.1:5701"));
-    assertTrue(GatewayConfig.fromJson(new JsonObject().put("cluster", cluster.copy()), BASE).clusterRegisterKey()
-        .isEmpty(), "no key, no register");
-    Path dir = Files.createTempDirectory("camgate-register-key");
-    JsonObject missing = new JsonObject().put("cluster", cluster.copy().put("register_key_file", "register.pem"));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GatewayConfig.fromJson(missing, dir));
-    assertTrue(e.getMessage().contains("cluster.register_key_file " + dir.resolve("register.pem")
-        + " is not a readable file"), e.getMessage());
-    assertFalse(Files.exists(dir.resolve("register.pem")), "a missing key is not created");
-    Files.writeString(dir.resolve("register.pem"), "-----BEGIN PRIVATE KEY-----\n");
-    GatewayConfig c = GatewayConfig.fromJson(missing, dir);
-    assertEquals(dir.resolve("register.pem"), c.clusterRegisterKey().orElseThrow(), "resolved against the base");
+    GatewayConfig c = clusterKeyFile("register_key_file", GatewayConfig::clusterRegisterKey);
     assertEquals("camgate.local/cluster", c.clusterRegisterOrigin());
   }
 
@@ -166,6 +155,29 @@ class GatewayConfigTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> GatewayConfig.fromJson(noRegister, dir));
     assertTrue(e.getMessage().contains("cluster.witnesses needs cluster.register_key_file"), e.getMessage());
+  }
+
+  @Test
+  void theClusterPolicyKeyMustBeAReadableFileAndIsNeverMadeUp() throws IOException {
+    clusterKeyFile("policy_key_file", GatewayConfig::clusterPolicyKey);
+  }
+
+  /** A cluster key file: absent by default, refused while missing (never made up), then resolved against the base. */
+  private static GatewayConfig clusterKeyFile(String key, java.util.function.Function<GatewayConfig,
+      java.util.Optional<Path>> read) throws IOException {
+    JsonObject cluster = new JsonObject().put("node_id", "node-1").put("members", new JsonArray().add("127.0.0.1:5701"));
+    assertTrue(read.apply(GatewayConfig.fromJson(new JsonObject().put("cluster", cluster.copy()), BASE)).isEmpty(),
+        "no " + key + " by default");
+    Path dir = Files.createTempDirectory("camgate-cluster-key");
+    JsonObject missing = new JsonObject().put("cluster", cluster.copy().put(key, "key.pem"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GatewayConfig.fromJson(missing, dir));
+    assertTrue(e.getMessage().contains("cluster." + key + " " + dir.resolve("key.pem") + " is not a readable file"),
+        e.getMessage());
+    assertFalse(Files.exists(dir.resolve("key.pem")), "a missing key is not created");
+    Files.writeString(dir.resolve("key.pem"), "-----BEGIN PRIVATE KEY-----\n");
+    GatewayConfig c = GatewayConfig.fromJson(missing, dir);
+    assertEquals(dir.resolve("key.pem"), read.apply(c).orElseThrow(), "resolved against the base");
+    return c;
   }
 
   @Test

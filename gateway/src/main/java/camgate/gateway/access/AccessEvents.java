@@ -116,6 +116,18 @@ public final class AccessEvents {
         revision, access.decision().decisionId(), details);
   }
 
+  /**
+   * A node of a cluster whose OPA reported {@code version} active: each node records the revision it serves, on its
+   * own log, whether a publication from another node, the undoing of one, or catching up when it joined.
+   */
+  public static AuditEvent policyActivated(String node, Map<String, Object> version, String revision, String why) {
+    Map<String, Object> details = new LinkedHashMap<>(version);
+    details.put("node", node);
+    details.put("why", why);
+    return new AuditEvent("policy_activated", Map.of("id", "camgate-node:" + node), "policy_activated", Map.of(), null,
+        revision, "", details);
+  }
+
   /** A stored file deleted by the retention sweep (written before the file is deleted). */
   public static AuditEvent retentionPurge(String stored, String camera, Map<String, Object> what, String policyVersion) {
     Map<String, Object> resource = new LinkedHashMap<>();

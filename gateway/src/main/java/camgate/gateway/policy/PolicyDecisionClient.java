@@ -39,6 +39,7 @@ public final class PolicyDecisionClient {
   private final Duration timeout;
   private final Supplier<String> localVersion;
   private final Optional<Predicate<String>> published;
+  private final Optional<Supplier<String>> required;
   private final AtomicLong highestRevision = new AtomicLong();
 
   /** A client for an OPA that loads policy files (no bundle revision to require). */
@@ -55,6 +56,18 @@ public final class PolicyDecisionClient {
    */
   public PolicyDecisionClient(WebClient client, Supplier<OpaEndpoint> opa, Duration timeout,
                               Supplier<String> localVersion, Optional<Predicate<String>> published) {
+    this(client, opa, timeout, localVersion, published, Optional.empty());
+  }
+
+  /**
+   * @param required on a node of a cluster, the one revision every answer must come from: the cluster's, which
+   *                 every live node activated; an answer from another (this node behind, or ahead during a
+   *                 publication not yet complete everywhere) is unavailable
+   */
+  public PolicyDecisionClient(WebClient client, Supplier<OpaEndpoint> opa, Duration timeout,
+                              Supplier<String> localVersion, Optional<Predicate<String>> published,
+                              Optional<Supplier<String>> required) {
+    this.required = required;
     this.client = client;
     this.opa = opa;
     this.timeout = timeout;
@@ -138,6 +151,12 @@ public final class PolicyDecisionClient {
       return Optional.of("policy engine answered with revision " + revision.get() + ", which this gateway never "
           + "published: it is not the gateway's OPA or serves a foreign bundle; denied (fail closed); check what "
           + "listens on " + opa.get().url());
+    }
+    String clusterRevision = required.map(Supplier::get).orElse(revision.get());
+    if (!revision.get().equals(clusterRevision)) {
+      return Optional.of("policy engine decided with revision " + revision.get() + " but the cluster's revision is "
+          + clusterRevision + ": this node is not on it yet (catching up, or a publication is not yet active on "
+          + "every node); denied (fail closed), retry shortly");
     }
     return olderThanSeen(revision.get());
   }

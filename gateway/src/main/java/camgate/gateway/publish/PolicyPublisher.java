@@ -33,11 +33,13 @@ import java.util.function.Supplier;
  * <p>A publication is complete only when OPA reports the new revision active; if it does not within
  * the activation timeout, or the publication cannot be recorded, the previous version is made active
  * again and the call fails. One publication or rollback at a time. Blocking work (H2, opa tool runs)
- * runs on the {@code policy-pool} workers.
+ * runs on the {@code policy-pool} workers. On a node of a cluster, a {@link Rollout} stretches the same
+ * order over every live node (docs/scale.md, "One policy revision").
  *
- * <p>About 450 lines: proposal, dry-run, publication, rollback and the automatic revert share one lock, one
+ * <p>About 600 lines: proposal, dry-run, publication, rollback and the automatic revert share one lock, one
  * store and one sequence of revisions, and their order (intent recorded, served, activated, recorded, or
- * undone) is the contract docs/policy-bundles.md describes; splitting them would scatter that order.
+ * undone), on one gateway or across a cluster, is the contract docs/policy-bundles.md describes; splitting them
+ * would scatter that order.
  */
 public final class PolicyPublisher implements AutoCloseable {
 
@@ -71,8 +73,37 @@ public final class PolicyPublisher implements AutoCloseable {
   private final Clock clock;
   private final WorkerExecutor pool;
   private final AtomicBoolean publishing = new AtomicBoolean();
+  private volatile Optional<Rollout> rollout = Optional.empty();
   private final Set<String> revisions = ConcurrentHashMap.newKeySet();
   private volatile String activeRevision;
+
+  /**
+   * How a stored version reaches the policy engines of a cluster's nodes (docs/scale.md, "One policy revision"):
+   * one publication at a time in the whole cluster, version numbers given out by the cluster, and a publication
+   * complete only when every live node's OPA reports it active. Without one, this gateway's OPA alone.
+   */
+  public interface Rollout {
+    /** Takes the cluster's publication lock. BLOCKING. @throws PolicyRejected 409 naming the node holding it */
+    void lock();
+
+    /** Releases the lock {@link #lock()} took. BLOCKING. */
+    void unlock();
+
+    /** The cluster's next version number, never lower than {@code localNext}. BLOCKING. */
+    int claimNumber(int localNext);
+
+    /** The revision every node's decisions must come from: the last one every live node activated. */
+    String committedRevision();
+
+    /** Serves {@code release} to every live node; fails naming each node that did not report it active in time. */
+    Future<Void> activateEverywhere(PolicyRelease release, String why);
+
+    /** Makes {@code next} the cluster's revision if {@code previous} still is; fails with PolicyRejected 409 if not. */
+    Future<Void> commit(PolicyRelease previous, PolicyRelease next);
+
+    /** Serves {@code previous} to every live node again; the future says which nodes confirmed it. Never fails. */
+    Future<String> restoreEverywhere(PolicyRelease previous, String why);
+  }
 
   private PolicyPublisher(Vertx vertx, PolicyStore store, BundleSigner signer, Path opaBinary, JsonObject configuration,
                           WebClient client, Supplier<OpaEndpoint> opa, Duration activationTimeout, Clock clock) {
@@ -171,6 +202,62 @@ public final class PolicyPublisher implements AutoCloseable {
     }
   }
 
+  /** Publications from now on go through {@code cluster} (set once, when the node joins, before it serves). */
+  public void rollOutWith(Rollout cluster) {
+    this.rollout = Optional.of(cluster);
+  }
+
+  /** The active version with its content and signed bundle, as the store holds it. BLOCKING. */
+  public PolicyRelease activeRelease() {
+    return releaseOf(store.active().orElseThrow().number());
+  }
+
+  /** The highest version number in this node's store. BLOCKING. */
+  public int highestNumber() {
+    return store.nextNumber() - 1;
+  }
+
+  private PolicyRelease releaseOf(int number) {
+    return new PolicyRelease(store.version(number).orElseThrow(), store.content(number), store.bundle(number));
+  }
+
+  /**
+   * Stores a version another node published (if this store does not hold it yet) and makes it the one served
+   * to OPA. BLOCKING.
+   *
+   * @throws IllegalStateException when this store holds another version under the same number, or the content
+   *     does not match the version's hash
+   */
+  public void importRelease(PolicyRelease release) {
+    PublishedVersion v = release.version();
+    if (!release.content().contentHash().equals(v.contentHash())) {
+      throw new IllegalStateException("policy version " + v.number() + " (" + v.revision() + ") arrived with content "
+          + "hashing to " + release.content().contentHash() + ", not " + v.contentHash() + "; not served");
+    }
+    Optional<PublishedVersion> held = store.version(v.number());
+    if (held.isPresent() && !held.get().revision().equals(v.revision())) {
+      throw new IllegalStateException("policy version " + v.number() + " is " + held.get().revision()
+          + " in this node's store but " + v.revision() + " in the cluster: give every node the same opa.policies "
+          + "and move this node's policy-store folder aside so that it takes the cluster's versions");
+    }
+    if (held.isEmpty()) {
+      store.add(v, release.content(), release.bundle());
+    }
+    revisions.add(v.revision());
+    if (store.active().orElseThrow().number() != v.number()) {
+      store.activate(v.number());
+      LOG.info("policy version {} ({}) from the cluster is now served to OPA", v.number(), v.revision());
+    }
+  }
+
+  /** {@link #importRelease} then waits until OPA reports it active, as {@link #awaitActive} does. */
+  public Future<PublishedVersion> adopt(PolicyRelease release, Duration timeout) {
+    return blocking(() -> {
+      importRelease(release);
+      return release.version();
+    }).compose(v -> awaitActive(v.revision(), timeout).map(v));
+  }
+
   /** The public key OPA verifies bundles with. */
   public Path publicKey() {
     return signer.publicKey();
@@ -258,7 +345,7 @@ public final class PolicyPublisher implements AutoCloseable {
    */
   public Future<PublishedVersion> publish(JsonObject proposal, String author, String reason, Recorder recorder) {
     return exclusive(() -> blocking(() -> {
-      PublishedVersion active = store.active().orElseThrow();
+      PublishedVersion active = onClusterRevision();
       PolicySet candidate = candidate(proposal);
       if (candidate.contentHash().equals(active.contentHash())) {
         throw new PolicyRejected(409, "the proposal changes nothing: it equals the active version "
@@ -279,7 +366,7 @@ public final class PolicyPublisher implements AutoCloseable {
    */
   public Future<PublishedVersion> rollback(int version, String author, String reason, Recorder recorder) {
     return exclusive(() -> blocking(() -> {
-      PublishedVersion active = store.active().orElseThrow();
+      PublishedVersion active = onClusterRevision();
       PublishedVersion target = store.version(version).orElseThrow(() -> new PolicyRejected(404,
           "no policy version " + version + "; GET /admin/policy/versions lists them"));
       if (target.contentHash().equals(active.contentHash())) {
@@ -301,10 +388,21 @@ public final class PolicyPublisher implements AutoCloseable {
   private record Created(PublishedVersion previous, PublishedVersion version) {
   }
 
+  /** The active version, which in a cluster must be the cluster's: a proposal is built on it. */
+  private PublishedVersion onClusterRevision() {
+    PublishedVersion active = store.active().orElseThrow();
+    Optional<Rollout> cluster = rollout;
+    if (cluster.isPresent() && !active.revision().equals(cluster.get().committedRevision())) {
+      throw new PolicyRejected(503, "this node serves policy " + active.revision() + " but the cluster's revision is "
+          + cluster.get().committedRevision() + ": the node is catching up; retry in a few seconds");
+    }
+    return active;
+  }
+
   private Created storeVersion(PolicySet content, String author, String reason, String kind,
                                Optional<Integer> rolledBackTo) throws IOException {
     PublishedVersion previous = store.active().orElseThrow();
-    int number = store.nextNumber();
+    int number = rollout.isPresent() ? rollout.get().claimNumber(store.nextNumber()) : store.nextNumber();
     String hash = content.contentHash();
     PublishedVersion v = new PublishedVersion(number, PublishedVersion.revisionOf(number, hash), hash, author, reason,
         clock.instant(), kind, rolledBackTo);
@@ -315,11 +413,12 @@ public final class PolicyPublisher implements AutoCloseable {
 
   /** Records the intent, serves the stored version to OPA, then waits for it as {@link #activate} does. */
   private Future<PublishedVersion> serve(Created created, Recorder recorder) {
+    if (rollout.isPresent()) {
+      return serveEverywhere(created, recorder, rollout.get());
+    }
     PublishedVersion v = created.version;
     return recorder.intent(v)
-        .recover(e -> Future.failedFuture(new PolicyRejected(503, "the publication of " + v.revision()
-            + " could not be recorded in the audit log before it was served (" + e.getMessage()
-            + "), so nothing changed; version " + created.previous.number() + " stays active")))
+        .recover(e -> Future.failedFuture(intentNotRecorded(v, created.previous, e)))
         .compose(recorded -> blocking(() -> {
           store.activate(v.number());
           LOG.info("policy version {} ({}) by {} is now served to OPA: {}", v.number(), v.revision(), v.author(),
@@ -348,6 +447,48 @@ public final class PolicyPublisher implements AutoCloseable {
               why + ", so it was undone; " + revertOutcome(ar, previous))));
         }))
         .map(ok -> v);
+  }
+
+  /**
+   * The cluster's order: intent recorded, served to every live node, every node's OPA reports it active, recorded,
+   * then made the cluster's revision. When a node does not confirm, or the record fails, every node is served the
+   * previous version again (the same revision: decisions are pinned to the cluster's revision, which never moved).
+   */
+  private Future<PublishedVersion> serveEverywhere(Created created, Recorder recorder, Rollout cluster) {
+    PublishedVersion v = created.version;
+    PublishedVersion previous = created.previous;
+    return blocking(() -> List.of(releaseOf(previous.number()), releaseOf(v.number()))).compose(releases -> {
+      PolicyRelease before = releases.get(0);
+      PolicyRelease next = releases.get(1);
+      String why = v.kind() + " of version " + v.number() + " by " + v.author() + ": " + v.reason();
+      return recorder.intent(v)
+          .recover(e -> Future.failedFuture(intentNotRecorded(v, previous, e)))
+          .compose(recorded -> cluster.activateEverywhere(next, why).recover(e -> {
+            String failed = "the cluster did not activate " + v.revision() + ": " + e.getMessage();
+            LOG.error("undoing policy version {} ({}): {}", v.number(), v.revision(), failed);
+            return cluster.restoreEverywhere(before, "undoing version " + v.number() + ": " + failed)
+                .compose(outcome -> {
+                  LOG.error("policy version {} undone: {}", v.number(), outcome);
+                  return Future.failedFuture(new PolicyRejected(504, failed + "; " + outcome,
+                      new JsonObject().put("refused_version", v.toJson())));
+                });
+          }))
+          .compose(ok -> recorder.record(v).recover(e -> {
+            String failed = "the publication of " + v.revision() + " could not be recorded in the audit log ("
+                + e.getMessage() + ")";
+            return cluster.restoreEverywhere(before, "undoing version " + v.number() + ": " + failed)
+                .compose(outcome -> Future.failedFuture(new PolicyRejected(503, failed + ", so it was undone; "
+                    + outcome)));
+          }))
+          .compose(ok -> cluster.commit(before, next))
+          .map(ok -> v);
+    });
+  }
+
+  private static PolicyRejected intentNotRecorded(PublishedVersion v, PublishedVersion previous, Throwable e) {
+    return new PolicyRejected(503, "the publication of " + v.revision() + " could not be recorded in the audit log "
+        + "before it was served (" + e.getMessage() + "), so nothing changed; version " + previous.number()
+        + " stays active");
   }
 
   private static String revertOutcome(io.vertx.core.AsyncResult<PublishedVersion> ar, PublishedVersion previous) {
@@ -435,13 +576,30 @@ public final class PolicyPublisher implements AutoCloseable {
       return Future.failedFuture(new PolicyRejected(409, "another publication or rollback is in progress; "
           + "retry when it has finished"));
     }
+    Optional<Rollout> cluster = rollout;
     Future<T> f;
-    try {
-      f = operation.get();
-    } catch (RuntimeException e) {
-      f = Future.failedFuture(e);
+    if (cluster.isPresent()) {
+      // The cluster's lock, then the operation; the lock is released whatever the outcome.
+      f = blocking(() -> {
+        cluster.get().lock();
+        return true;
+      }).compose(locked -> run(operation).transform(ar -> blocking(() -> {
+        cluster.get().unlock();
+        return true;
+      }).transform(ignored -> ar.succeeded() ? Future.succeededFuture(ar.result())
+          : Future.<T>failedFuture(ar.cause()))));
+    } else {
+      f = run(operation);
     }
     return f.onComplete(ar -> publishing.set(false));
+  }
+
+  private static <T> Future<T> run(Supplier<Future<T>> operation) {
+    try {
+      return operation.get();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
   }
 
   private <T> Future<T> blocking(Callable<T> work) {

@@ -24,6 +24,14 @@ public record PublishedVersion(int number, String revision, String contentHash, 
     return "v" + number + "-" + hex.substring(0, 12);
   }
 
+  /** The record {@link #toJson()} wrote. @throws RuntimeException when a field is missing */
+  public static PublishedVersion fromJson(JsonObject json) {
+    Integer back = json.getInteger("rolled_back_to");
+    return new PublishedVersion(json.getInteger("version"), json.getString("revision"), json.getString("content_hash"),
+        json.getString("author"), json.getString("reason"), Instant.parse(json.getString("time")),
+        json.getString("kind"), Optional.ofNullable(back));
+  }
+
   public JsonObject toJson() {
     JsonObject json = new JsonObject().put("version", number).put("revision", revision)
         .put("content_hash", contentHash).put("author", author).put("reason", reason)
