@@ -158,6 +158,10 @@ public final class DetectorHost {
       }
     } catch (IOException e) {
       LOG.debug("connection ended: {}", e.toString());
+    } catch (Error e) {
+      // Out of memory or worse: a host in that state helps no one. Ending it makes the gateway restart it.
+      LOG.error("detector host failing: {}; ending it so the gateway restarts it", e.toString());
+      Runtime.getRuntime().halt(4);
     }
   }
 

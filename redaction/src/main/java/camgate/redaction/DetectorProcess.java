@@ -287,7 +287,8 @@ final class DetectorProcess implements AutoCloseable {
     String socket = "host-" + generations.incrementAndGet() + ".sock";
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx256m");
+    // No heap limit of its own: JavaCPP caps native memory from the heap size (-Xmx256m refused OpenCV buffers at
+    // about 1 GB of RSS, which ONNX Runtime's arenas reach on 720p), and the host should fit what in-process did.
     command.add("-XX:+UseSerialGC");
     command.add("-XX:-CreateCoredumpOnCrash");
     // Never in the working directory (a checkout): a crash log there was how issue 11 was noticed.

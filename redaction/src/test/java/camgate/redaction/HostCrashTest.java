@@ -54,6 +54,9 @@ class HostCrashTest {
     MovingObjectsFixture.requireSources();
     System.setProperty(HostExchange.CRASH_PROPERTY, "true");
     isolated = IsolatedDetectors.start(ModelsDir.get(), true, 1, IsolatedDetectors.DEFAULT_HANG_TIMEOUT);
-    IsolatedDetectorsTest.HostOutage.run(isolated, isolated::hostPid, isolated::crashHost);
+    long crashed = IsolatedDetectorsTest.HostOutage.run(isolated, isolated::hostPid, isolated::crashHost);
+    Path crashLog = Path.of(System.getProperty("java.io.tmpdir"), "camgate-detector-host-hs_err_pid" + crashed + ".log");
+    assertTrue(Files.exists(crashLog), "the host's JVM logged a native crash in " + crashLog);
+    Files.delete(crashLog);
   }
 }

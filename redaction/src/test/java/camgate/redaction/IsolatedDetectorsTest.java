@@ -71,7 +71,8 @@ class IsolatedDetectorsTest {
   static final class HostOutage {
     private HostOutage() {}
 
-    static void run(IsolatedDetectors detectors, java.util.function.LongSupplier pid, Runnable kill) throws Exception {
+    /** Returns the pid of the host that died. */
+    static long run(IsolatedDetectors detectors, java.util.function.LongSupplier pid, Runnable kill) throws Exception {
       long restartsBefore = detectors.restarts();
       RedactionSettings settings = RedactionSettings.defaults().withDetectionDeadline(Duration.ofSeconds(30));
       List<String> served = new ArrayList<>();
@@ -103,6 +104,7 @@ class IsolatedDetectorsTest {
         assertNotEquals(killed, detectors.hostPid(), "a new host");
         assertEquals(restartsBefore + 1, detectors.restarts(), "one restart counted");
         assertTrue(pipeline.stats().detectorErrors() > 0, "the outage counted as detector errors: " + pipeline.stats());
+        return killed;
       }
     }
 
