@@ -166,8 +166,8 @@ public final class DetectorHost {
   }
 
   private HostExchange.Found look(FrameSlot slot, HostExchange.Request r) throws IOException {
-    if (r.look() == HostExchange.CRASH) {
-      crashIfAllowed();
+    if (r.look() == HostExchange.CRASH || r.look() == HostExchange.HANG) {
+      failIfAllowed(r.look());
     }
     ObjectDetector d = detectors.get(r.kind());
     if (d == null) {
@@ -188,10 +188,18 @@ public final class DetectorHost {
     }
   }
 
-  private static void crashIfAllowed() {
+  private static void failIfAllowed(int look) {
     if (!Boolean.getBoolean(HostExchange.CRASH_PROPERTY)) {
-      throw new IllegalArgumentException("the crash request is for tests; start the host with -D"
+      throw new IllegalArgumentException("crash and hang requests are for tests; start the host with -D"
           + HostExchange.CRASH_PROPERTY + "=true");
+    }
+    if (look == HostExchange.HANG) {
+      try {
+        Thread.sleep(Long.MAX_VALUE);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      throw new IllegalStateException("interrupted while hanging for a test");
     }
     crashInNativeCode();
   }

@@ -156,11 +156,14 @@ final class DetectorProcess implements AutoCloseable {
         new Box(ObjectKind.MOTION, 0, 0, frameWidth, frameHeight, 1f)), null).localisationError();
   }
 
-  /** Tests only: makes the host crash in native code (it must run with {@value HostExchange#CRASH_PROPERTY}). */
-  void crashHost() {
+  /**
+   * Tests only: makes the host crash in native code ({@link HostExchange#CRASH}) or hang ({@link HostExchange#HANG});
+   * it must run with {@value HostExchange#CRASH_PROPERTY}. Returns once the host is gone (a hung one once the hang
+   * timeout killed it).
+   */
+  void failHost(int how) {
     try {
-      ask(new HostExchange.Request(HostExchange.CRASH, ObjectKind.FACE, 1, 1,
-          new Box(ObjectKind.MOTION, 0, 0, 1, 1, 1f)), null);
+      ask(new HostExchange.Request(how, ObjectKind.FACE, 1, 1, new Box(ObjectKind.MOTION, 0, 0, 1, 1, 1f)), null);
     } catch (DetectorUnavailableException expected) {
       // the host died, as asked
     }

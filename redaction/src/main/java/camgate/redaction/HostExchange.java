@@ -23,6 +23,8 @@ final class HostExchange {
   static final int LOCALISATION = 4;
   /** Tests only, honoured when the host runs with {@value #CRASH_PROPERTY}: a SIGSEGV in OpenCV's native code. */
   static final int CRASH = 99;
+  /** Tests only, honoured as {@link #CRASH}: the look never answers, as a host stuck in native code would not. */
+  static final int HANG = 98;
   static final String CRASH_PROPERTY = "camgate.detectorHost.testCrash";
 
   private static final byte FOUND = 0;

@@ -83,7 +83,12 @@ public final class IsolatedDetectors implements AutoCloseable {
 
   /** Tests only: makes the host crash with a SIGSEGV in native code (run with {@code camgate.detectorHost.testCrash}). */
   void crashHost() {
-    host.crashHost();
+    host.failHost(HostExchange.CRASH);
+  }
+
+  /** Tests only: makes a look hang in the host until the hang timeout kills it (same property). */
+  void hangHost() {
+    host.failHost(HostExchange.HANG);
   }
 
   /** Stops the detection threads and then the host. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -58,5 +59,18 @@ class HostCrashTest {
     Path crashLog = Path.of(System.getProperty("java.io.tmpdir"), "camgate-detector-host-hs_err_pid" + crashed + ".log");
     assertTrue(Files.exists(crashLog), "the host's JVM logged a native crash in " + crashLog);
     Files.delete(crashLog);
+  }
+
+  @Test
+  void aHostThatStopsAnsweringIsKilledAfterTheHangTimeoutAndRestarted() throws Exception {
+    MovingObjectsFixture.requireSources();
+    System.setProperty(HostExchange.CRASH_PROPERTY, "true");
+    // Above the longest real look here (the astronaut's whole-frame pass), far below the default 30 s.
+    isolated = IsolatedDetectors.start(ModelsDir.get(), true, 1, Duration.ofSeconds(15));
+    IsolatedDetectorsTest.HostOutage.run(isolated, isolated::hostPid, () -> {
+      Thread hang = new Thread(isolated::hangHost, "test-hang");
+      hang.setDaemon(true);
+      hang.start();
+    });
   }
 }

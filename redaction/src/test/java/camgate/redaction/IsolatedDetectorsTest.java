@@ -83,7 +83,10 @@ class IsolatedDetectorsTest {
         assertFalse(last(served).startsWith("fail-safe"), "warm before the kill: " + served);
         long killed = pid.getAsLong();
         kill.run();
-        ProcessHandle.of(killed).ifPresent(p -> p.onExit().join());
+        java.util.Optional<ProcessHandle> dying = ProcessHandle.of(killed);
+        if (dying.isPresent()) {
+          dying.get().onExit().get(60, java.util.concurrent.TimeUnit.SECONDS); // TimeoutException: it never died
+        }
         long failSafe = 0;
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         boolean back = false;
