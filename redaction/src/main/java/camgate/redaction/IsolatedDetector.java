@@ -48,13 +48,39 @@ final class IsolatedDetector implements ObjectDetector {
   }
 
   /**
-   * As the host's detector says; known without asking for every frame size a look has run at. Asking the host at a
-   * new size while it is down throws {@link DetectorUnavailableException}.
+   * As the host's detector says; known without asking for every frame size a look has run at. At a new size while
+   * the host is down (a camera changed resolution during an outage, its tracked boxes still masked), a bound from
+   * the sizes known: the pipeline masks a frame with it rather than fail the camera.
    */
   @Override
   public double localisationError(int frameWidth, int frameHeight) {
-    return localisationErrors.computeIfAbsent(size(frameWidth, frameHeight),
-        k -> host.localisationError(kind, frameWidth, frameHeight));
+    Double known = localisationErrors.get(size(frameWidth, frameHeight));
+    if (known != null) {
+      return known;
+    }
+    try {
+      double asked = host.localisationError(kind, frameWidth, frameHeight);
+      localisationErrors.put(size(frameWidth, frameHeight), asked);
+      return asked;
+    } catch (DetectorUnavailableException e) {
+      return bound(frameWidth, frameHeight);
+    }
+  }
+
+  /**
+   * The largest known error, grown in proportion to the frame's size where it is larger: a detector's error in frame
+   * pixels grows at most as fast as the frame (it runs at a fixed or capped input size), so this is never smaller
+   * than the true one. 0 when no size is known (no look has completed, so there is no box to grow).
+   */
+  private double bound(int frameWidth, int frameHeight) {
+    double bound = 0;
+    for (Map.Entry<Long, Double> e : localisationErrors.entrySet()) {
+      int w = (int) (e.getKey() >>> 32);
+      int h = (int) (long) e.getKey();
+      double growth = Math.max(1, Math.max((double) frameWidth / w, (double) frameHeight / h));
+      bound = Math.max(bound, e.getValue() * growth);
+    }
+    return bound;
   }
 
   private List<Box> look(int look, Mat bgr, Box region) {
