@@ -270,6 +270,10 @@ final class DetectorProcess implements AutoCloseable {
       }
       try {
         Host next = launch();
+        if (closed) { // closed while it started: it must not outlive the close
+          next.process.destroyForcibly();
+          return;
+        }
         host = next;
         next.process.onExit().thenRun(() -> supervisor.execute(() -> ended(next)));
         LOG.info("the detector host is back (pid {}), after {} restart(s)", next.process.pid(), restarts.get());
