@@ -364,7 +364,12 @@ final class DetectorProcess implements AutoCloseable {
       return;
     }
     closed = true;
-    supervisor.shutdownNow();
+    supervisor.shutdownNow(); // interrupts a restart in progress, which then stops the host it started
+    try {
+      supervisor.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     Host h = host;
     host = null;
     if (h != null) {
