@@ -42,6 +42,7 @@ import camgate.gateway.rtsp.RtspServerConfig;
 import camgate.gateway.rtsp.RtspTokens;
 import camgate.gateway.rtsp.RtspUsers;
 import camgate.redaction.Detectors;
+import camgate.redaction.IsolatedDetectors;
 import camgate.redaction.RedactionPipeline;
 import camgate.redaction.RedactionSettings;
 import com.hazelcast.core.HazelcastInstance;
@@ -99,6 +100,8 @@ public final class Gateway {
   private AuditLog auditLog;
   private AuditTrail audit;
   private Detectors detectors;
+  /** The detector host, when the detectors run in one ({@code redaction.isolation: process}); else null. */
+  private IsolatedDetectors detectorHost;
   private MediaStore mediaStore;
   private RetentionSweeper retention;
   private ClipDelivery delivery;
@@ -326,7 +329,14 @@ public final class Gateway {
     return vertx.<Void>executeBlocking(() -> {
       // Once, here, for the whole process: OpenCV works on the streams' and detectors' own threads.
       RedactionPipeline.useCallingThreadsForOpenCv();
-      detectors = Detectors.load(config.modelsDirectory(), config.smallFaceLook(), config.detectionDuty());
+      if (config.isolatedDetectors()) {
+        // A native crash in detection then ends the detector host, not the gateway (issue 11).
+        detectorHost = IsolatedDetectors.start(config.modelsDirectory(), config.smallFaceLook(),
+            config.detectionDuty(), IsolatedDetectors.DEFAULT_HANG_TIMEOUT);
+        detectors = detectorHost.detectors();
+      } else {
+        detectors = Detectors.load(config.modelsDirectory(), config.smallFaceLook(), config.detectionDuty());
+      }
       RedactionSettings settings = RedactionSettings.defaults()
           .withStyle(config.redactionStyle())
           .withDetectionDeadline(config.detectionDeadline());
@@ -369,9 +379,13 @@ public final class Gateway {
       metrics.registerWitnesses(keeper.witnessMeters());
     }
     metrics.auditPending(audit::pending);
+    if (detectorHost != null) {
+      metrics.detectorHost(detectorHost);
+    }
     audit.onAppendLatency(metrics::auditAppended);
     CameraRoutes cameras = new CameraRoutes(vertx, feeds, gate, config.retentionDays("snapshots_days"));
-    HealthRoutes health = new HealthRoutes(vertx, policy, audit, feeds.values(), gate);
+    HealthRoutes health = new HealthRoutes(vertx, policy, audit, feeds.values(), gate,
+        Optional.ofNullable(detectorHost));
     AuditRoutes auditRoutes = new AuditRoutes(gate, audit, Optional.ofNullable(keeper).map(k ->
         new ClusterAuditExport(k, hazelcast.get(), config.auditDirectory().resolve("cluster-export"))));
     ExportRoutes exports = new ExportRoutes(vertx, gate, audit, mediaStore, delivery, clock,

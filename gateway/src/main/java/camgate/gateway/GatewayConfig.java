@@ -78,6 +78,11 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
                 + " ONVIF users are the rtsp_users; fix the name or add the user");
           });
     }
+    Object isolation = raw.getJsonObject("redaction", new JsonObject()).getValue("isolation");
+    if (isolation != null && !"process".equals(isolation) && !"in-process".equals(isolation)) {
+      throw new IllegalArgumentException("redaction.isolation must be \"process\" (the detectors in a child process"
+          + " that a native crash ends alone, the default) or \"in-process\", found " + isolation);
+    }
     Object duty = raw.getJsonObject("redaction", new JsonObject()).getValue("detection_duty");
     if (duty != null && !(duty instanceof Number n && n.doubleValue() > 0 && n.doubleValue() <= 1)) {
       throw new IllegalArgumentException("redaction.detection_duty must be a number in (0, 1] (the share of their"
@@ -227,6 +232,15 @@ public record GatewayConfig(String host, int port, Optional<URI> opaUrl, Path op
    */
   public boolean smallFaceLook() {
     return raw.getJsonObject("redaction", new JsonObject()).getBoolean("small_faces", true);
+  }
+
+  /**
+   * Whether the detectors run in a detector host, a child process ({@code redaction.isolation}: {@code "process"},
+   * the default, or {@code "in-process"}): a native crash in ONNX Runtime or OpenCV then ends the host, whose
+   * cameras serve frames masked whole until it is restarted, instead of the gateway.
+   */
+  public boolean isolatedDetectors() {
+    return !"in-process".equals(raw.getJsonObject("redaction", new JsonObject()).getString("isolation", "process"));
   }
 
   /**

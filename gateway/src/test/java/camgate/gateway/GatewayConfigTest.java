@@ -77,6 +77,16 @@ class GatewayConfigTest {
   }
 
   @Test
+  void theDetectorsRunInADetectorHostUnlessInProcessIsAskedFor() {
+    assertTrue(GatewayConfig.fromJson(new JsonObject(), BASE).isolatedDetectors(), "a native crash ends the host only");
+    JsonObject in = new JsonObject().put("redaction", new JsonObject().put("isolation", "in-process"));
+    assertFalse(GatewayConfig.fromJson(in, BASE).isolatedDetectors());
+    JsonObject wrong = new JsonObject().put("redaction", new JsonObject().put("isolation", "thread"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GatewayConfig.fromJson(wrong, BASE));
+    assertTrue(e.getMessage().contains("redaction.isolation must be \"process\""), e.getMessage());
+  }
+
+  @Test
   void opaListensOnItsUnixSocketUnlessTcpIsAskedFor() {
     assertEquals(OpaProcess.Listen.UNIX_SOCKET, GatewayConfig.fromJson(new JsonObject(), BASE).opaListen());
     JsonObject tcp = new JsonObject().put("opa", new JsonObject().put("listen", "tcp"));

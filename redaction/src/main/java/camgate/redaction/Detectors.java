@@ -181,6 +181,11 @@ public final class Detectors implements AutoCloseable {
     return new Detectors(List.of(detectors), 1);
   }
 
+  /** Wraps given detectors on detection threads that work at most {@code duty} of the time; closing closes them. */
+  static Detectors of(List<ObjectDetector> detectors, double duty) {
+    return new Detectors(detectors, duty);
+  }
+
   /** The models in use, in detector order. */
   public List<ModelInfo> models() {
     return detectors.stream().map(ObjectDetector::model).toList();

@@ -383,8 +383,13 @@ public final class RedactionPipeline implements AutoCloseable {
       pass.close();
       vettedContent.passAbandoned();
       detectorErrors.incrementAndGet();
+      // Once per outage: while an isolated detector host restarts, every frame's pass fails at once.
+      if (detectorFailure == null) {
+        LOG.warn("detector failed on frame {}; masking whole frames until a pass succeeds", pass.frame(), e.getCause());
+      } else {
+        LOG.debug("detector failed again on frame {}: {}", pass.frame(), e.getCause().toString());
+      }
       detectorFailure = "detector error: " + e.getCause();
-      LOG.warn("detector failed on frame {}; masking whole frames until a pass succeeds", pass.frame(), e.getCause());
       return true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -6,6 +6,7 @@ import camgate.gateway.access.AuditTrail;
 import camgate.gateway.access.HttpCaller;
 import camgate.gateway.camera.CameraFeed;
 import camgate.gateway.policy.PolicyDecisionClient;
+import camgate.redaction.IsolatedDetectors;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -13,6 +14,7 @@ import io.vertx.ext.web.RoutingContext;
 
 import java.time.Duration;
 import java.util.Collection;
+import java.util.Optional;
 
 /**
  * GET /metrics for the monitoring system, and GET /health: liveness of the gateway's parts for supervisors and load balancers, without
@@ -24,6 +26,7 @@ public final class HealthRoutes {
   private final AuditTrail audit;
   private final Collection<CameraFeed> feeds;
   private final AccessGate gate;
+  private final Optional<IsolatedDetectors> detectorHost;
   private static final Duration PROBE_EVERY = Duration.ofSeconds(1);
   private static final int DOWN_AFTER = 3;
   /** Probes failed in a row since the last success; -1 before the first success. */
@@ -36,7 +39,8 @@ public final class HealthRoutes {
    * behind the requests it is meant to judge.
    */
   public HealthRoutes(Vertx vertx, PolicyDecisionClient policy, AuditTrail audit, Collection<CameraFeed> feeds,
-                      AccessGate gate) {
+                      AccessGate gate, Optional<IsolatedDetectors> detectorHost) {
+    this.detectorHost = detectorHost;
     this.policy = policy;
     this.audit = audit;
     this.feeds = feeds;
@@ -81,11 +85,15 @@ public final class HealthRoutes {
     boolean auditUp = audit.writable();
     long live = feeds.stream().filter(f -> f.status().live()).count();
     boolean ok = opaUp && auditUp;
+    // A detector host restarting masks every frame whole: the gateway serves, degraded.
+    boolean detectorsUp = detectorHost.map(IsolatedDetectors::up).orElse(true);
     JsonObject body = new JsonObject()
-        .put("status", ok ? (live == feeds.size() ? "ok" : "degraded") : "failing")
+        .put("status", ok ? (live == feeds.size() && detectorsUp ? "ok" : "degraded") : "failing")
         .put("policy", opaUp ? "up" : "down")
         .put("audit", auditUp ? "up" : "down")
         .put("cameras", new JsonObject().put("live", live).put("total", feeds.size()));
+    detectorHost.ifPresent(h -> body.put("detectors", new JsonObject().put("isolation", "process")
+        .put("host", h.up() ? "up" : "restarting").put("restarts", h.restarts())));
     rc.response().setStatusCode(ok ? 200 : 503).putHeader("Content-Type", "application/json").end(body.encode());
   }
 }

@@ -1,6 +1,7 @@
 package camgate.gateway.metrics;
 
 import camgate.gateway.camera.CameraFeed;
+import camgate.redaction.IsolatedDetectors;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -62,6 +63,18 @@ public final class GatewayMetrics {
               f.redactedHub().consumers() + f.masksOnlyHub().consumers() - encoders(f, h264Subscribers)))
           .tag("camera", id).tag("protocol", "mjpeg").register(registry);
     }
+  }
+
+  /**
+   * The detector host's meters, when the detectors run in one: how many times it died (a native crash, SIGKILL, out
+   * of memory) or hung and was restarted, and 1 while it runs (0 while it restarts: every camera's frames are masked
+   * whole meanwhile). The gateway holds {@code host} for its whole life, so the meters' weak references keep it.
+   */
+  public void detectorHost(IsolatedDetectors host) {
+    FunctionCounter.builder("camgate_detector_host_restarts", host, IsolatedDetectors::restarts)
+        .description("detector host restarts after a crash, a kill or a hang").register(registry);
+    Gauge.builder("camgate_detector_host_up", host, h -> h.up() ? 1 : 0)
+        .description("1 while the detector host runs; 0 while it restarts (frames masked whole)").register(registry);
   }
 
   /** An H.264 encoder subscribes to a hub once while it has subscribers: not an MJPEG consumer. */

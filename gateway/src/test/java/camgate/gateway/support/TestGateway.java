@@ -56,6 +56,7 @@ public final class TestGateway implements AutoCloseable {
     private boolean opaOverTcp;
     private Duration recheck = Duration.ofSeconds(30);
     private long deadlineMs = 2000;
+    private String isolation;
     private final JsonObject extra = new JsonObject();
     private Clock clock = Clock.systemDefaultZone();
     private Path directory;
@@ -99,6 +100,12 @@ public final class TestGateway implements AutoCloseable {
       return this;
     }
 
+    /** Sets {@code redaction.isolation} ("process" or "in-process"); unset, the gateway's default. */
+    public Builder isolation(String isolation) {
+      this.isolation = isolation;
+      return this;
+    }
+
     /** Adds a top-level configuration key ("modules", "destinations", ...); "opa_binary" overrides the OPA path. */
     public Builder extra(String key, Object value) {
       extra.put(key, value);
@@ -120,12 +127,16 @@ public final class TestGateway implements AutoCloseable {
       if (extra.containsKey("opa_binary")) {
         opa.put("binary", extra.getString("opa_binary"));
       }
+      JsonObject redaction = new JsonObject().put("style", "pixelate").put("deadline_ms", deadlineMs)
+          .put("models", TestPaths.models().toString());
+      if (isolation != null) {
+        redaction.put("isolation", isolation);
+      }
       JsonObject json = new JsonObject()
           .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0))
           .put("opa", opa)
           .put("audit", new JsonObject().put("dir", dir.resolve("audit").toString()).put("origin", "camgate.test/log"))
-          .put("redaction", new JsonObject().put("style", "pixelate").put("deadline_ms", deadlineMs)
-              .put("models", TestPaths.models().toString()))
+          .put("redaction", redaction)
           .put("cameras", cameras)
           .put("api_keys", new JsonArray()
               .add(key(OPERATOR_KEY, "agent-042", "operator", "police-municipale", "display"))

@@ -6,6 +6,7 @@ import static org.bytedeco.opencv.global.opencv_imgproc.INTER_AREA;
 import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 
 import camgate.redaction.Detectors;
+import camgate.redaction.IsolatedDetectors;
 import camgate.redaction.FrameReport;
 import camgate.redaction.ProcessedFrame;
 import camgate.redaction.RedactionPipeline;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.LongSupplier;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -36,12 +38,14 @@ import org.bytedeco.opencv.opencv_core.Size;
 /**
  * {@code ./camgate bench pipeline --video FILE [--streams N] [--frames N] [--size WxH] [--max-stale N]
  * [--deadline-ms N] [--motion-guard on|off] [--pass-budget-ms N] [--duty F] [--small-faces on|off] [--pace FPS]
- * [--vs-deface]}: throughput, latency and cost of the redaction pipeline on a clip, each stream decoding the clip,
+ * [--isolation process|in-process] [--vs-deface]}: throughput, latency and cost of the redaction pipeline on a clip, each stream decoding the clip,
  * redacting every frame and encoding it as JPEG (what the gateway does), next to the floor measured in the same run
  * with the same streams and pace (decode + encode only). Without {@code --pace} streams run as fast as they can and
  * the sustainable rate per stream is the printed fps; with it each stream feeds frames at that camera rate (as a
  * live camera does) and the printed fps says whether it kept up. The cost of a frame is the CPU time the process
- * spent per frame served, detection threads included: what the machine pays, paced or not.
+ * spent per frame served, detection threads included: what the machine pays, paced or not; with
+ * {@code --isolation process} the detectors run in a detector host ({@link IsolatedDetectors}), whose CPU time is
+ * added to the process's.
  */
 public final class BenchPipeline {
   private BenchPipeline() {}
@@ -69,7 +73,8 @@ public final class BenchPipeline {
 
   /** The options both the bench and the video evaluation take. */
   static final String OPTIONS = "--video FILE [--streams N] [--frames N] [--size WxH] [--max-stale N] [--deadline-ms N]"
-      + " [--motion-guard on|off] [--pass-budget-ms N] [--duty F] [--small-faces on|off] [--pace FPS]";
+      + " [--motion-guard on|off] [--pass-budget-ms N] [--duty F] [--small-faces on|off] [--pace FPS]"
+      + " [--isolation process|in-process]";
 
   public static void main(String[] args) throws Exception {
     RedactionPipeline.useCallingThreadsForOpenCv();
@@ -111,10 +116,15 @@ public final class BenchPipeline {
     double duty = Double.parseDouble(opts.getOrDefault("--duty", String.valueOf(Detectors.DEFAULT_DUTY)));
     boolean smallFaces = !opts.getOrDefault("--small-faces", "on").equals("off");
     double pace = Double.parseDouble(opts.getOrDefault("--pace", "0"));
+    String isolation = opts.getOrDefault("--isolation", "in-process");
+    if (!isolation.equals("process") && !isolation.equals("in-process")) {
+      throw new IllegalArgumentException("--isolation must be process or in-process, got '" + isolation + "'");
+    }
     System.out.printf(Locale.ROOT, "clip %s, %d stream(s), up to %d frames each%s, %s, %s, detection duty %.2f,"
-        + " small-face look %s%n", video, streams, maxFrames,
+        + " small-face look %s, detectors %s%n", video, streams, maxFrames,
         size == null ? "" : ", scaled to " + size.width() + "x" + size.height(),
-        pace > 0 ? "paced at " + pace + " fps per stream" : "unpaced", settings, duty, smallFaces ? "on" : "off");
+        pace > 0 ? "paced at " + pace + " fps per stream" : "unpaced", settings, duty, smallFaces ? "on" : "off",
+        isolation.equals("process") ? "in a detector host process (its CPU time counted)" : "in-process");
 
     // Twice: the first run pays for loading FFmpeg and for the JIT, which the pipeline's run below does not.
     runAll(video, streams, Math.min(25, maxFrames), size, null, null, 0, null, null);
@@ -127,7 +137,11 @@ public final class BenchPipeline {
     System.out.printf(Locale.ROOT, "floor (decode+encode, %d stream(s), same pace): %.1f fps per stream,"
         + " %.2f ms CPU per frame%n", streams, floorFps, floorCpuMs);
 
-    try (Detectors detectors = Detectors.load(Eval.modelsDir(), smallFaces, duty)) {
+    IsolatedDetectors isolated = isolation.equals("process")
+        ? IsolatedDetectors.start(Eval.modelsDir(), smallFaces, duty, IsolatedDetectors.DEFAULT_HANG_TIMEOUT) : null;
+    hostCpu = isolated == null ? () -> 0 : isolated::hostCpuNanos;
+    try (Detectors detectors = isolated != null ? isolated.detectors()
+        : Detectors.load(Eval.modelsDir(), smallFaces, duty)) {
       System.out.println("models: " + detectors.models());
       // Warm-up pass so the first measured frames do not pay for network initialisation.
       runAll(video, 1, Math.min(6, maxFrames), size, detectors, settings, 0, new SteadyState(1), null);
@@ -319,10 +333,13 @@ public final class BenchPipeline {
     }
   }
 
-  /** CPU time of the whole process so far (every thread, native ones included). */
+  /** CPU time of a detector host so far, 0 when the detectors run in-process. */
+  private static volatile LongSupplier hostCpu = () -> 0;
+
+  /** CPU time of the whole process so far (every thread, native ones included), and of its detector host. */
   private static long cpuNanos() {
     return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-        .getProcessCpuTime();
+        .getProcessCpuTime() + hostCpu.getAsLong();
   }
 
   private static double percentile(long[] sorted, double p) {
