@@ -52,6 +52,25 @@ class TrackerTest {
   }
 
   @Test
+  void behindTheMotionGuardTheMaskFollowsTheObjectAndStaysAboutItsSizeHoweverLongDetectionLags() {
+    Tracker tracker = new Tracker(100, true);
+    tracker.update(List.of(face(100, 100)), 0);
+    tracker.update(List.of(face(110, 100)), 2); // 5 px per frame
+    for (long f = 3; f <= 80; f++) {
+      Box truth = face(110 + 5 * (int) (f - 2), 100);
+      List<Box> boxes = tracker.boxesAt(f);
+      assertEquals(1, boxes.size());
+      Box mask = boxes.get(0);
+      assertTrue(covers(mask, truth), "frame " + f + ": " + mask + " must cover " + truth);
+      // At most half its size (uncertainty) and its size again (speed error) on each side: 80 px for a 20 px face.
+      // Spanning from the last detection, it would reach back 390 px by frame 80.
+      assertTrue(mask.w() <= 80 && mask.h() <= 80, "frame " + f + ": " + mask + " grew beyond 4 times the face");
+      // Passes still look for it the whole way, in case it stopped since it was last seen.
+      assertTrue(covers(tracker.spansAt(f).get(0), face(110, 100)), "frame " + f + ": " + tracker.spansAt(f));
+    }
+  }
+
+  @Test
   void fastObjectThatNoLongerOverlapsIsStillAssociatedByDistance() {
     Tracker tracker = new Tracker(10);
     tracker.update(List.of(face(100, 100)), 0);
