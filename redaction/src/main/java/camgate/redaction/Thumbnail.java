@@ -56,8 +56,8 @@ final class Thumbnail implements AutoCloseable {
 
   /**
    * The regions of this frame, in its pixels, that differ from {@code reference} and do not lie wholly inside one
-   * of {@code covered}: the changed blocks, grown by one block on every side, boxed cell by cell ({@link #cells}). A
-   * reference of another frame size counts as changed everywhere.
+   * of {@code covered}: the changed blocks, grown by one block on every side, boxed cell by cell ({@link #cells}). A reference of another frame size
+   * counts as changed everywhere.
    */
   List<Box> changesSince(Thumbnail reference, List<Box> covered) {
     return changesSince(reference, covered, null);
@@ -90,12 +90,10 @@ final class Thumbnail implements AutoCloseable {
   }
 
   /**
-   * Boxes over the blocks set in {@code changed} (a grid of this size, the changed blocks already grown by one block
-   * on every side), in frame pixels: in each cell of {@value #CELL}x{@value #CELL} blocks, the bounding box of its set
-   * blocks, cells side by side in a row joined. A person walking diagonally, or two who drifted apart, leave most of
-   * their joint bounding box unchanged; a box per cell masks what changed and little else. The one block grown covers
-   * an object's edge where it fills too little of a block to change its mean; growing each box by another block, as
-   * before, masked about 0.03 more of the picture on {@code ./camgate eval clip}'s clip, for the same video recall.
+   * Boxes over the blocks set in {@code changed} (a grid of this size), in frame pixels: in each cell of
+   * {@value #CELL}x{@value #CELL} blocks, the bounding box of its set blocks grown by one block on every side, cells
+   * side by side in a row joined. A person walking diagonally, or two who drifted apart, leave most of their joint
+   * bounding box unchanged; a box per cell masks what changed and little else.
    */
   private List<Box> cells(Mat changed) {
     int gw = changed.cols();
@@ -131,8 +129,8 @@ final class Thumbnail implements AutoCloseable {
           }
           continue;
         }
-        Box cell = Boxes.clip(new Box(ObjectKind.MOTION, x0 * BLOCK, y0 * BLOCK, (x1 - x0 + 1) * BLOCK,
-            (y1 - y0 + 1) * BLOCK, 1f), frameWidth, frameHeight);
+        Box cell = Boxes.clip(new Box(ObjectKind.MOTION, (x0 - 1) * BLOCK, (y0 - 1) * BLOCK, (x1 - x0 + 3) * BLOCK,
+            (y1 - y0 + 3) * BLOCK, 1f), frameWidth, frameHeight);
         if (open != null && open.x() + open.w() >= cell.x()) {
           open = Boxes.span(open, cell);
         } else {
