@@ -39,9 +39,8 @@ final class Tracker {
    * A tracker; {@code backedByMotionGuard}: each mask follows its object's predicted position, grown by a bounded
    * share of its size and of the distance predicted, rather than spanning the whole way from where it was last
    * detected (objects over {@value #SMALL} px). An object that stops or turns outside it is no content the detectors
-   * vetted, so the motion guard
-   * masks it wherever it differs from what they saw there, and the next pass still looks for it the whole way
-   * ({@link #spansAt}); without the guard, masks span the whole way.
+   * vetted, so the motion guard masks it wherever it differs from what they saw there, and the next pass still looks
+   * for it the whole way ({@link #spansAt}); without the guard, masks span the whole way.
    */
   Tracker(int holdFrames, boolean backedByMotionGuard) {
     this.holdFrames = holdFrames;
