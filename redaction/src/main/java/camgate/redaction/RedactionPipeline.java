@@ -96,7 +96,7 @@ public final class RedactionPipeline implements AutoCloseable {
     this.settings = settings;
     this.ticker = ticker;
     this.masks = settings.masks();
-    this.tracker = new Tracker(settings.holdFrames());
+    this.tracker = new Tracker(settings.holdFrames(), settings.motionGuard());
   }
 
   /** A pipeline for one camera; the detectors are shared and stay open when the pipeline closes. */
@@ -270,9 +270,9 @@ public final class RedactionPipeline implements AutoCloseable {
     if (sweep == null || !sweep.covers(width, height)) {
       sweep = new Sweep(width, height);
     }
-    List<Box> thorough = new ArrayList<>(Boxes.merged(tracker.boxesAt(frame, SMALL_OBJECT, true), REGION_CONTEXT,
+    List<Box> thorough = new ArrayList<>(Boxes.merged(tracker.spansAt(frame, SMALL_OBJECT, true), REGION_CONTEXT,
         width, height));
-    List<Box> glances = new ArrayList<>(Boxes.merged(tracker.boxesAt(frame, SMALL_OBJECT, false), REGION_CONTEXT,
+    List<Box> glances = new ArrayList<>(Boxes.merged(tracker.spansAt(frame, SMALL_OBJECT, false), REGION_CONTEXT,
         width, height));
     double budget = settings.passBudget().toNanos() - cost.of(Boxes.area(thorough), Boxes.area(glances));
     double sweepShare = SWEEP_SHARE * settings.passBudget().toNanos();
@@ -353,7 +353,9 @@ public final class RedactionPipeline implements AutoCloseable {
       List<Box> found = pass.await(nanos);
       pending = null;
       tracker.update(found, pass.frame());
-      List<Box> objects = masked(tracker.boxesAt(pass.frame()), pass.thumbnail());
+      // Where each object may be, not only where its mask goes: what a pass missed there is neither vetted nor taken
+      // into the reference, so the motion guard keeps masking it.
+      List<Box> objects = masked(tracker.spansAt(pass.frame()), pass.thumbnail());
       if (settings.motionGuard()) {
         // Only the full look vets content to follow: a glance does not find faces under about 12 px, and a distant
         // walker it missed would stay open as they walk (./camgate eval video on vtest.avi: 9-11 px faces).

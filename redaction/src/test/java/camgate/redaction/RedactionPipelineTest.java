@@ -335,6 +335,51 @@ class RedactionPipelineTest {
     }
   }
 
+  /** {@code frame} with a solid 30x36 object, dark against the noise, at ({@code x}, 100). */
+  private static Mat withObjectAt(Mat frame, int x) {
+    Mat out = frame.clone();
+    try (Mat object = new Mat(out, new org.bytedeco.opencv.opencv_core.Rect(x, 100, 30, 36))) {
+      object.put(new Scalar(20, 40, 60, 0));
+    }
+    return out;
+  }
+
+  @Test
+  void aMovingObjectsMaskFollowsItAtItsSizeAndWhereItStopsOutsideTheMaskTheMotionGuardCoversIt() {
+    ScriptedDetector detector = new ScriptedDetector();
+    RedactionSettings settings = settings().withStyle(RedactionStyle.FILL).withMargin(0).withMaxStaleFrames(40);
+    try (Mat background = noise(400, 240);
+        RedactionPipeline pipeline = RedactionPipeline.create(Detectors.of(detector), settings)) {
+      // Two passes see the object walk 10 px a frame: frame 0 at x=40 (the first pass, waited for), frame 1 at x=50.
+      for (int n = 0; n < 2; n++) {
+        detector.boxes = List.of(new Box(ObjectKind.FACE, 40 + 10 * n, 100, 30, 36, 0.9f));
+        try (Mat frame = withObjectAt(background, 40 + 10 * n); ProcessedFrame out = pipeline.process(frame, false)) {
+          assertFalse(out.report().failSafe(), () -> out.report().failSafeReason());
+        }
+        sleepQuietly(200); // the pass on frame 1 completes; frame 2 takes its result
+      }
+      detector.stall = new CountDownLatch(1); // no later pass completes: the frames are served from tracking
+      boolean leftByItsMask = false;
+      for (int n = 2; n < 30; n++) {
+        // It walks on to x=100 (frame 6), then stops there while the tracker predicts it walking on.
+        int x = Math.min(100, 40 + 10 * n);
+        try (Mat frame = withObjectAt(background, x); ProcessedFrame out = pipeline.process(frame, false)) {
+          FrameReport r = out.report();
+          assertFalse(r.failSafe(), r::failSafeReason);
+          assertTrue(isMaskColour(out.redacted(), x, 100, 30, 36), "frame " + n + ": the object at x=" + x
+              + " is masked: " + r);
+          assertEquals(1, r.faces().size(), r::toString);
+          Box mask = r.faces().get(0);
+          assertTrue(mask.w() <= 30 * 4 && mask.h() <= 36 * 4, "frame " + n + ": the tracked mask " + mask
+              + " stays within 4 times the object, not stretched along its path");
+          leftByItsMask |= MovingObjectsTest.coverage(new Box(ObjectKind.FACE, x, 100, 30, 36, 1f), r.faces()) < 1;
+        }
+      }
+      assertTrue(leftByItsMask, "the mask walked on without the object: the motion guard alone covered it then");
+      detector.stall.countDown();
+    }
+  }
+
   /**
    * Finds fixed faces wherever it is looked for, records where it was asked to look fully (null: the whole frame) and
    * where it glanced, and costs {@code nanosPerPixel} per pixel looked at, as a real detector takes time in
