@@ -18,7 +18,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,8 +54,8 @@ class OnvifEndToEndTest {
     work = Files.createTempDirectory("onvif-test");
     camera = RtspCamera.serveAt(TestPaths.ASTRONAUT, 5);
     JsonArray users = new JsonArray()
-        .add(user("vms-1", SECRET, "agent-042", "centre-ville"))
-        .add(user("vms-gare", GARE_SECRET, "agent-107", "gare"));
+        .add(TestGateway.rtspUser("vms-1", SECRET, "agent-042"))
+        .add(TestGateway.rtspUser("vms-gare", GARE_SECRET, "agent-107"));
     gw = TestGateway.builder().camera("cam-face", camera.url(), "centre-ville")
         // Listed for the gare operator only; never live (nothing listens there): listing needs no picture.
         .camera("cam-gare", "rtsp://127.0.0.1:9/nothing-here", "gare")
@@ -78,12 +77,6 @@ class OnvifEndToEndTest {
     if (camera != null) {
       camera.close();
     }
-  }
-
-  private static JsonObject user(String name, String secret, String subject, String zone) throws Exception {
-    return new JsonObject().put("username", name).put("secret_file", TestGateway.secretFile(secret).toString())
-        .put("subject", new JsonObject().put("id", subject).put("roles", new JsonArray().add("operator"))
-            .put("org", "police-municipale").put("capabilities", new JsonArray().add("display")));
   }
 
   private static Path nodeModules() {

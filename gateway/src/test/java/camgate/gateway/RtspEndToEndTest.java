@@ -44,13 +44,9 @@ class RtspEndToEndTest {
   @BeforeAll
   static void start() throws Exception {
     camera = RtspCamera.serve(TestPaths.ASTRONAUT);
-    Path secret = TestGateway.secretFile(SECRET);
-    JsonObject subject = new JsonObject().put("id", "agent-042").put("roles", new JsonArray().add("operator"))
-        .put("org", "police-municipale").put("capabilities", new JsonArray().add("display"));
     gw = TestGateway.builder().camera("cam-face", camera.url(), "centre-ville").recheck(Duration.ofSeconds(1))
         .extra("rtsp", new JsonObject().put("port", 0))
-        .extra("rtsp_users", new JsonArray().add(new JsonObject().put("username", "vms-1")
-            .put("secret_file", secret.toString()).put("subject", subject)))
+        .extra("rtsp_users", new JsonArray().add(TestGateway.rtspUser("vms-1", SECRET, "agent-042")))
         .start();
     gw.awaitLive("cam-face", Duration.ofSeconds(60));
     base = gw.gateway().rtspUrl().orElseThrow().toString();

@@ -18,10 +18,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -414,52 +410,26 @@ public final class LoadBench {
         .put("roles", new JsonArray().add(role)).put("org", org).put("capabilities", caps));
   }
 
-  /** Reads an MJPEG stream (at most {@code rate} bytes per second when rate > 0) and counts its frames. */
-  private static final class FrameCounter extends Thread {
-    private final InputStream in;
-    private final int rate;
+  /** Reads an MJPEG stream at full rate and counts its frames. */
+  private static final class FrameCounter extends LoadCrowd.Reader {
+    private static final byte[] BOUNDARY = "--camgateframe".getBytes(StandardCharsets.US_ASCII);
     private final AtomicLong frames = new AtomicLong();
-    private final AtomicLong bytes = new AtomicLong();
     private volatile long since = System.nanoTime();
     private volatile long framesAtSince;
-    private volatile boolean closed;
+    private int matched;
 
     FrameCounter(InputStream in) {
-      this(in, 0);
-    }
-
-    FrameCounter(InputStream in, int rate) {
-      super("consumer");
-      setDaemon(true);
-      this.in = in;
-      this.rate = rate;
+      super(in, 0);
     }
 
     @Override
-    public void run() {
-      try (in) {
-        byte[] chunk = new byte[rate > 0 ? Math.max(1, rate / 10) : 65536];
-        byte[] boundary = "--camgateframe".getBytes(StandardCharsets.US_ASCII);
-        int matched = 0;
-        while (!closed) {
-          int n = in.read(chunk);
-          if (n < 0) {
-            return;
-          }
-          bytes.addAndGet(n);
-          for (int i = 0; i < n; i++) {
-            matched = chunk[i] == boundary[matched] ? matched + 1 : (chunk[i] == '-' ? 1 : 0);
-            if (matched == boundary.length) {
-              frames.incrementAndGet();
-              matched = 0;
-            }
-          }
-          if (rate > 0) {
-            Thread.sleep(100);
-          }
+    void received(byte[] chunk, int n) {
+      for (int i = 0; i < n; i++) {
+        matched = chunk[i] == BOUNDARY[matched] ? matched + 1 : (chunk[i] == '-' ? 1 : 0);
+        if (matched == BOUNDARY.length) {
+          frames.incrementAndGet();
+          matched = 0;
         }
-      } catch (Exception e) {
-        // closed
       }
     }
 
@@ -470,15 +440,6 @@ public final class LoadBench {
 
     double rate() {
       return (frames.get() - framesAtSince) / ((System.nanoTime() - since) / 1e9);
-    }
-
-    void close() {
-      closed = true;
-      try {
-        in.close();
-      } catch (IOException ignored) {
-        // closing anyway
-      }
     }
   }
 }

@@ -160,11 +160,14 @@ final class LoadCrowd {
     return h.toString().replace(" ", "");
   }
 
-  /** Reads a stream (at most {@code rate} bytes per second when rate > 0), counting bytes. */
-  private static final class Reader extends Thread {
+  /**
+   * Reads a stream (at most {@code rate} bytes per second when rate > 0), counting bytes; {@link #received} sees
+   * each chunk (the bench's normal consumer counts frames there).
+   */
+  static class Reader extends Thread {
     private final InputStream in;
     private final int rate;
-    private final AtomicLong bytes = new AtomicLong();
+    final AtomicLong bytes = new AtomicLong();
     private volatile boolean closed;
 
     Reader(InputStream in, int rate) {
@@ -172,6 +175,11 @@ final class LoadCrowd {
       setDaemon(true);
       this.in = in;
       this.rate = rate;
+    }
+
+    /** Called with each chunk read, on this thread. */
+    void received(byte[] chunk, int n) {
+      // bytes only
     }
 
     @Override
@@ -184,6 +192,7 @@ final class LoadCrowd {
             return;
           }
           bytes.addAndGet(n);
+          received(chunk, n);
           if (rate > 0) {
             Thread.sleep(100);
           }

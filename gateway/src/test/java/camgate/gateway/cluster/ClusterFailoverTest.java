@@ -79,14 +79,9 @@ class ClusterFailoverTest {
     base.remove("audit");
     // RTSP on every node, with a Digest login for the operator's video wall (a node that does not redact a camera
     // redirects its RTSP consumers to the owner).
-    Path secret = dir.resolve("vms.secret");
-    Files.writeString(secret, RTSP_SECRET);
-    Files.setPosixFilePermissions(secret, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     base.put("rtsp", new JsonObject().put("port", 0));
-    base.put("rtsp_users", new io.vertx.core.json.JsonArray().add(new JsonObject().put("username", "vms-1")
-        .put("secret_file", secret.toString()).put("subject", new JsonObject().put("id", "agent-042")
-            .put("roles", new io.vertx.core.json.JsonArray().add("operator")).put("org", "police-municipale")
-            .put("capabilities", new io.vertx.core.json.JsonArray().add("display")))));
+    base.put("rtsp_users", new io.vertx.core.json.JsonArray().add(TestGateway.rtspUser("vms-1", RTSP_SECRET,
+        "agent-042")));
     // The city's register key, deployed to every node as an operator would: made once, here, by opening a log.
     Path registerKey = dir.resolve("register-key.pem");
     AuditLog.open(new AuditLogOptions(dir.resolve("register-keygen").resolve("audit"), registerKey, REGISTER_ORIGIN,

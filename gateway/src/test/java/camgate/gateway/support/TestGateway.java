@@ -193,6 +193,16 @@ public final class TestGateway implements AutoCloseable {
     return file;
   }
 
+  /**
+   * An {@code rtsp_users} entry: {@code username} logging in with {@code secret} (from a {@link #secretFile}) as the
+   * display operator {@code subjectId} of the municipal police (its zones come from the policy data).
+   */
+  public static JsonObject rtspUser(String username, String secret, String subjectId) throws IOException {
+    return new JsonObject().put("username", username).put("secret_file", secretFile(secret).toString())
+        .put("subject", new JsonObject().put("id", subjectId).put("roles", new JsonArray().add("operator"))
+            .put("org", "police-municipale").put("capabilities", new JsonArray().add("display")));
+  }
+
   public Gateway gateway() {
     return gateway;
   }
